@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import {
+  ChatEventSchema,
+  ConversationSchema,
+  ExportFormatSchema,
+  ExportSchema,
+  IdSchema,
+  MAX_MESSAGE_CHARS,
+  MessageSchema,
+  ModelStateSchema,
+  SearchHitSchema,
+  SettingsSchema,
+  StatusSchema,
+} from './schema.js';
+
+/**
+ * The whole API, once. Each call has an input schema (checked at every transport boundary) and an
+ * output schema; each stream has an input schema and the schema of the events it emits.
+ * Transports (HTTP routes, Electron IPC, the renderer's client) are derived from these maps, so no
+ * call name is ever repeated as a string.
+ */
+const Empty = z.object({}).strict();
+
+const MessageText = z
+  .string({ error: 'The message must be text.' })
+  .max(MAX_MESSAGE_CHARS, `A message can be at most ${MAX_MESSAGE_CHARS.toLocaleString('en-US')} characters.`);
+
+export const calls = {
+  getStatus: { input: Empty, output: StatusSchema },
+  loadModel: {
+    input: z.object({ path: z.string().min(1, 'Give the path of a .gguf file.').max(4096) }).strict(),
+    output: ModelStateSchema,
+  },
+  unloadModel: { input: Empty, output: ModelStateSchema },
+  updateSettings: { input: SettingsSchema.partial().strict(), output: SettingsSchema },
+
+  listConversations: { input: Empty, output: z.array(ConversationSchema) },
+  createConversation: {
+    input: z.object({ title: z.string().max(200).optional() }).strict(),
+    output: ConversationSchema,
+  },
+  renameConversation: {
+    input: z.object({ id: IdSchema, title: z.string().trim().min(1, 'A title cannot be empty.').max(200) }).strict(),
+    output: ConversationSchema,
+  },
+  /** Soft delete: `restoreConversation` undoes it until the app next starts. */
+  deleteConversation: { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
+  restoreConversation: { input: z.object({ id: IdSchema }).strict(), output: ConversationSchema },
+  getMessages: { input: z.object({ conversationId: IdSchema }).strict(), output: z.array(MessageSchema) },
+  search: {
+    input: z.object({ query: z.string().max(1000), limit: z.number().int().min(1).max(200).optional() }).strict(),
+    output: z.array(SearchHitSchema),
+  },
+  stopGeneration: {
+    input: z.object({ messageId: IdSchema }).strict(),
+    output: z.object({ stopped: z.boolean() }),
+  },
+  exportConversations: {
+    /** Without `conversationId`, every conversation. */
+    input: z.object({ conversationId: IdSchema.optional(), format: ExportFormatSchema }).strict(),
+    output: ExportSchema,
+  },
+  deleteAllData: {
+    input: z.object({ confirm: z.literal('DELETE', { error: 'Type DELETE to confirm.' }) }).strict(),
+    output: z.object({ deleted: z.object({ conversations: z.number(), messages: z.number() }) }),
+  },
+} as const;
+
+export const streams = {
+  sendMessage: {
+    input: z.object({ conversationId: IdSchema, text: MessageText }).strict(),
+    event: ChatEventSchema,
+  },
+  /** Replaces an assistant reply with a sampled one (temperature from settings, new seed). */
+  regenerate: { input: z.object({ messageId: IdSchema }).strict(), event: ChatEventSchema },
+  /** Replaces a user message's text, drops everything after it, and answers again. */
+  editAndResend: {
+    input: z.object({ messageId: IdSchema, text: MessageText }).strict(),
+    event: ChatEventSchema,
+  },
+} as const;
+
+export type Calls = typeof calls;
+export type Streams = typeof streams;
+export type CallName = keyof Calls;
+export type StreamName = keyof Streams;
+export type CallInput<K extends CallName> = z.input<Calls[K]['input']>;
+export type CallOutput<K extends CallName> = z.infer<Calls[K]['output']>;
+export type StreamInput<K extends StreamName> = z.input<Streams[K]['input']>;
+export type StreamEvent<K extends StreamName> = z.infer<Streams[K]['event']>;
+
+export const callNames = Object.keys(calls) as CallName[];
+export const streamNames = Object.keys(streams) as StreamName[];
+
+export function isCallName(name: string): name is CallName {
+  return Object.hasOwn(calls, name);
+}
+export function isStreamName(name: string): name is StreamName {
+  return Object.hasOwn(streams, name);
+}
+
+/** What the core implements; every transport serves exactly this. */
+export type ApiHandlers = {
+  calls: { [K in CallName]: (input: z.infer<Calls[K]['input']>) => Promise<CallOutput<K>> };
+  streams: {
+    [K in StreamName]: (input: z.infer<Streams[K]['input']>, signal: AbortSignal) => AsyncIterable<StreamEvent<K>>;
+  };
+};

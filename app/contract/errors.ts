@@ -1,0 +1,90 @@
+/**
+ * The one error type that crosses the contract. Every failure a person can see carries a stable
+ * code, a sentence that says what happened and what to do, and the detail for the log.
+ * HTTP status and UI text are mapped here, once.
+ */
+export const ERROR_CODES = {
+  BAD_REQUEST: { status: 400, message: 'The request was not valid.' },
+  UNAUTHORIZED: { status: 401, message: 'This window is not signed in to Modest. Open the link Modest printed at start-up.' },
+  NOT_FOUND: { status: 404, message: 'That item no longer exists.' },
+  CONFLICT: { status: 409, message: 'That action conflicts with something already in progress.' },
+  MESSAGE_EMPTY: { status: 400, message: 'Type a message before sending.' },
+  MESSAGE_TOO_LONG: { status: 413, message: 'That message is too long to send.' },
+  PROMPT_TOO_LONG: {
+    status: 413,
+    message: 'This message is longer than the model can read at once. Shorten it, or raise the context size in Settings.',
+  },
+  NO_MODEL: { status: 409, message: 'No model is loaded. Choose a GGUF model file to start chatting.' },
+  MODEL_LOADING: { status: 409, message: 'A model is still loading. Try again in a moment.' },
+  MODEL_NOT_FOUND: { status: 404, message: 'There is no file at that path. Check the path and try again.' },
+  MODEL_NOT_A_FILE: { status: 400, message: 'That path is a folder, not a model file.' },
+  MODEL_NOT_GGUF: { status: 400, message: 'That file is not a GGUF model. Modest runs models in the GGUF format.' },
+  MODEL_TRUNCATED: {
+    status: 400,
+    message: 'That model file is incomplete (it ends before its data does). Download it again.',
+  },
+  MODEL_CORRUPT: { status: 400, message: 'That model file is damaged and cannot be read.' },
+  MODEL_UNSUPPORTED_ARCH: { status: 400, message: 'This model architecture is not supported by the bundled llama.cpp.' },
+  MODEL_OUT_OF_MEMORY: {
+    status: 507,
+    message: 'There is not enough free memory for this model. Close other apps or pick a smaller model.',
+  },
+  MODEL_LOAD_FAILED: { status: 500, message: 'The model could not be loaded.' },
+  CONTEXT_TOO_LARGE: {
+    status: 400,
+    message: 'The context size is larger than this model was trained for.',
+  },
+  GENERATION_FAILED: { status: 500, message: 'The model failed while writing a reply.' },
+  BUSY: { status: 429, message: 'Modest is already answering in this conversation. Stop it or wait.' },
+  DATA_DIR_LOCKED: {
+    status: 409,
+    message: 'Another Modest process is using this data folder. Close it first, or use another --data-dir.',
+  },
+  DATA_DIR_UNWRITABLE: { status: 500, message: 'Modest cannot write to its data folder.' },
+  INTERNAL: { status: 500, message: 'Something went wrong inside Modest.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** What travels over any transport: plain data, no class. */
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  detail?: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly detail?: string;
+
+  /** `message` overrides the default sentence when a more specific one helps the user. */
+  constructor(code: ErrorCode, opts: { message?: string; detail?: string; cause?: unknown } = {}) {
+    super(opts.message ?? ERROR_CODES[code].message, { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.detail = opts.detail;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  toPayload(): ErrorPayload {
+    return { code: this.code, message: this.message, ...(this.detail ? { detail: this.detail } : {}) };
+  }
+
+  static from(err: unknown): AppError {
+    if (err instanceof AppError) return err;
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    return new AppError('INTERNAL', { detail, cause: err });
+  }
+
+  static fromPayload(p: ErrorPayload): AppError {
+    const code = (p.code in ERROR_CODES ? p.code : 'INTERNAL') as ErrorCode;
+    return new AppError(code, { message: p.message, detail: p.detail });
+  }
+}
+
+export function isErrorPayload(x: unknown): x is ErrorPayload {
+  return typeof x === 'object' && x !== null && typeof (x as ErrorPayload).code === 'string' && typeof (x as ErrorPayload).message === 'string';
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/** Generous but finite: a 1 MB message is accepted, then judged against the model's context. */
+export const MAX_MESSAGE_CHARS = 2_000_000;
+
+export const IdSchema = z.string().min(1, 'An id is required.').max(64, 'That id is too long.');
+
+export const ConversationSchema = z.object({
+  id: IdSchema,
+  title: z.string(),
+  keepLocal: z.boolean(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type Conversation = z.infer<typeof ConversationSchema>;
+
+export const ConfidenceSchema = z.object({
+  /** Smallest probability among sampled tokens (end-of-generation excluded). */
+  minP: z.number().nullable(),
+  /** Nearest-rank 10th percentile of sampled-token probabilities. */
+  p10: z.number().nullable(),
+  /** Mean natural-log probability of sampled tokens. */
+  meanLogp: z.number().nullable(),
+  /** First token: top-1 probability minus top-2 probability. */
+  margin1: z.number().nullable(),
+  tokenCount: z.number().int(),
+});
+export type Confidence = z.infer<typeof ConfidenceSchema>;
+
+export const SamplerSchema = z.object({
+  temperature: z.number(),
+  topK: z.number().int(),
+  topP: z.number(),
+  seed: z.number().int().nullable(),
+});
+export type Sampler = z.infer<typeof SamplerSchema>;
+
+export const ReplyStatsSchema = z.object({
+  model: z.string(),
+  route: z.enum(['local', 'cloud']),
+  promptTokens: z.number().int(),
+  /** Tokens actually evaluated for the prompt: the rest came from the KV cache. */
+  evaluatedPromptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  ttftMs: z.number().nullable(),
+  durationMs: z.number(),
+  tokensPerSecond: z.number().nullable(),
+  confidence: ConfidenceSchema,
+  sampler: SamplerSchema,
+  /** Set when older turns were left out so the conversation fits the context. */
+  droppedMessages: z.number().int(),
+  /** Why the reply ended: the model finished, hit a limit, or was stopped. */
+  stopReason: z.enum(['eog', 'stop-trigger', 'max-tokens', 'context-full', 'aborted', 'error']),
+});
+export type ReplyStats = z.infer<typeof ReplyStatsSchema>;
+
+export const MessageStatusSchema = z.enum(['complete', 'partial', 'error']);
+export type MessageStatus = z.infer<typeof MessageStatusSchema>;
+
+export const MessageSchema = z.object({
+  id: IdSchema,
+  conversationId: IdSchema,
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  status: MessageStatusSchema,
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  stats: ReplyStatsSchema.nullable(),
+  error: z.string().nullable(),
+});
+export type Message = z.infer<typeof MessageSchema>;
+
+export const SearchHitSchema = z.object({
+  messageId: IdSchema,
+  conversationId: IdSchema,
+  conversationTitle: z.string(),
+  role: z.enum(['user', 'assistant']),
+  /** Plain text with the matched terms wrapped in [[ and ]]. */
+  snippet: z.string(),
+  createdAt: z.number(),
+});
+export type SearchHit = z.infer<typeof SearchHitSchema>;
+
+export const ModelInfoSchema = z.object({
+  path: z.string(),
+  name: z.string(),
+  architecture: z.string(),
+  sizeBytes: z.number(),
+  trainContextSize: z.number().int(),
+  contextSize: z.number().int(),
+  /** Why the context differs from what was asked, in words; null when it does not. */
+  contextNote: z.string().nullable(),
+  threads: z.number().int(),
+  sequences: z.number().int(),
+  chatTemplate: z.string(),
+});
+export type ModelInfo = z.infer<typeof ModelInfoSchema>;
+
+export const ModelStateSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('none') }),
+  z.object({ state: z.literal('loading'), path: z.string(), progress: z.number().min(0).max(1) }),
+  z.object({ state: z.literal('ready'), model: ModelInfoSchema }),
+  z.object({ state: z.literal('error'), path: z.string(), code: z.string(), message: z.string() }),
+]);
+export type ModelState = z.infer<typeof ModelStateSchema>;
+
+export const SettingsSchema = z.object({
+  /** CPU threads for inference; 0 picks a default for this machine. */
+  threads: z.number().int().min(0).max(256),
+  /** Tokens of context per conversation; clamped to what the model was trained for. */
+  contextSize: z.number().int().min(256).max(1_048_576),
+  /** Conversations whose KV cache is kept warm at once. */
+  sequences: z.number().int().min(1).max(16),
+  maxReplyTokens: z.number().int().min(1).max(32_768),
+  /** Used by Regenerate; the first reply is always greedy. */
+  regenerateTemperature: z.number().min(0.05).max(2),
+  systemPrompt: z.string().max(20_000),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  threads: 0,
+  contextSize: 4096,
+  sequences: 4,
+  maxReplyTokens: 1024,
+  regenerateTemperature: 0.7,
+  systemPrompt: 'You are Modest, a helpful assistant running locally on this computer. Answer concisely.',
+};
+
+export const StatusSchema = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  model: ModelStateSchema,
+  settings: SettingsSchema,
+  /** Non-null while a generation runs, so a reloaded window can reattach or show it. */
+  activeGenerations: z.array(z.object({ conversationId: IdSchema, messageId: IdSchema })),
+});
+export type Status = z.infer<typeof StatusSchema>;
+
+/** Events of a reply stream, in order: user?, start, delta*, then done or error. */
+export const ChatEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('user'), message: MessageSchema }),
+  z.object({ type: z.literal('start'), message: MessageSchema }),
+  z.object({ type: z.literal('delta'), messageId: IdSchema, text: z.string() }),
+  z.object({ type: z.literal('done'), message: MessageSchema }),
+  z.object({
+    type: z.literal('error'),
+    messageId: IdSchema.nullable(),
+    error: z.object({ code: z.string(), message: z.string(), detail: z.string().optional() }),
+  }),
+]);
+export type ChatEvent = z.infer<typeof ChatEventSchema>;
+
+export const ExportFormatSchema = z.enum(['markdown', 'json']);
+export const ExportSchema = z.object({ filename: z.string(), mimeType: z.string(), content: z.string() });

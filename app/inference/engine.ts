@@ -1,0 +1,369 @@
+import os from 'node:os';
+import {
+  getLlama,
+  InsufficientMemoryError,
+  LlamaLogLevel,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type LlamaText,
+  type Token,
+} from 'node-llama-cpp';
+import { AppError, type Confidence, type ModelInfo, type Sampler } from '../contract/index.js';
+import { ConfidenceAccumulator, marginOfTopTwo } from './confidence.js';
+import { resolveContextSize } from './context-size.js';
+import { fitHistory, replyReserve, type Turn } from './fit-history.js';
+import { checkModelFile } from './gguf-check.js';
+import { SequencePool } from './sequence-pool.js';
+import { TextStream } from './text-stream.js';
+
+export interface EngineOptions {
+  modelPath: string;
+  /** Exact thread count (already resolved from settings). */
+  threads: number;
+  contextSize: number;
+  sequences: number;
+  onProgress?: (fraction: number) => void;
+  /** Free memory as the load check sees it; injectable so the refusal can be tested. */
+  availableMemory?: () => number;
+}
+
+export interface GenerateRequest {
+  conversationId: string;
+  systemPrompt: string;
+  /** Oldest first; the last one is the user message being answered. */
+  turns: readonly Turn[];
+  maxTokens: number;
+  /** temperature 0 = greedy. */
+  temperature: number;
+  seed?: number;
+  signal?: AbortSignal;
+}
+
+export type StopReason = 'eog' | 'stop-trigger' | 'max-tokens' | 'context-full' | 'aborted';
+
+export interface PromptInfo {
+  promptTokens: number;
+  /** Prompt tokens actually evaluated; the rest were reused from the conversation's KV cache. */
+  evaluatedPromptTokens: number;
+  droppedMessages: number;
+}
+
+export interface GenerateResult extends PromptInfo {
+  text: string;
+  stopReason: StopReason;
+  completionTokens: number;
+  confidence: Confidence;
+  sampler: Sampler;
+  ttftMs: number | null;
+  durationMs: number;
+  tokensPerSecond: number | null;
+}
+
+export interface GenerateHooks {
+  onPrompt?(info: PromptInfo): void;
+  onText?(piece: string): void;
+  /** Each sampled token's probability as it arrives (for early escalation decisions later). */
+  onToken?(probability: number): void;
+}
+
+let llamaPromise: Promise<Llama> | undefined;
+
+/** One llama.cpp instance per process; `maxThreads: 0` makes each context's thread count exact. */
+export function sharedLlama(): Promise<Llama> {
+  llamaPromise ??= getLlama({
+    gpu: false,
+    build: 'never',
+    maxThreads: 0,
+    logLevel: LlamaLogLevel.error,
+    logger: (level, message) => {
+      if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) console.error(`[llama.cpp] ${message.trimEnd()}`);
+    },
+  });
+  return llamaPromise;
+}
+
+/**
+ * A loaded model with a pool of context sequences, one KV cache per warm conversation.
+ * Generation runs in one pass with per-token confidence: no second evaluation, no chat session.
+ */
+export class LocalEngine {
+  private constructor(
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly chatWrapper: ChatWrapper,
+    private readonly pool: SequencePool<LlamaContextSequence>,
+    readonly info: ModelInfo,
+  ) {}
+
+  static async load(opts: EngineOptions): Promise<LocalEngine> {
+    const file = await checkModelFile(opts.modelPath);
+    const { size: contextSize, note } = resolveContextSize(opts.contextSize, file.trainContextSize);
+    const llama = await sharedLlama();
+
+    const free = (opts.availableMemory ?? os.freemem)();
+    const needed = await estimateMemory(llama, file.info, contextSize, opts.sequences);
+    if (needed > free) {
+      throw new AppError('MODEL_OUT_OF_MEMORY', {
+        message: `This model needs about ${gib(needed)} of memory with a ${contextSize.toLocaleString('en-US')}-token context, but only ${gib(free)} is free. Close other apps, lower the context size, or pick a smaller model.`,
+      });
+    }
+
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({
+        modelPath: file.path,
+        gpuLayers: 0,
+        onLoadProgress: opts.onProgress,
+      });
+    } catch (err) {
+      throw mapLoadError(err, file.architecture);
+    }
+    let context: LlamaContext;
+    try {
+      context = await model.createContext({
+        contextSize,
+        sequences: opts.sequences,
+        threads: opts.threads,
+        batchSize: Math.min(512, contextSize),
+      });
+    } catch (err) {
+      await model.dispose();
+      throw mapLoadError(err, file.architecture);
+    }
+    // Resolving the wrapper reads the Jinja template; doing it per reply cost ~0.4 s each time.
+    const chatWrapper = resolveChatWrapper(model);
+    const sequences = Array.from({ length: opts.sequences }, () => context.getSequence());
+    const info: ModelInfo = {
+      path: file.path,
+      name: file.name,
+      architecture: file.architecture,
+      sizeBytes: file.sizeBytes,
+      trainContextSize: file.trainContextSize ?? contextSize,
+      contextSize: context.contextSize,
+      contextNote: note,
+      threads: opts.threads,
+      sequences: opts.sequences,
+      chatTemplate: chatWrapper.wrapperName,
+    };
+    return new LocalEngine(model, context, chatWrapper, new SequencePool(sequences), info);
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+
+  /** Which conversation each sequence holds (for tests and diagnostics). */
+  sequenceOwners(): (string | null)[] {
+    return this.pool.owners();
+  }
+
+  forgetConversation(conversationId: string): void {
+    this.pool.forget(conversationId);
+  }
+
+  countTokens(text: string): number {
+    return this.model.tokenize(text).length;
+  }
+
+  async generate(req: GenerateRequest, hooks: GenerateHooks = {}): Promise<GenerateResult> {
+    const started = performance.now();
+    const lease = await this.pool.acquire(req.conversationId, req.signal);
+    try {
+      return await this.generateOn(lease.sequence, req, hooks, started);
+    } finally {
+      lease.release();
+    }
+  }
+
+  private renderPrompt(systemPrompt: string, turns: readonly Turn[]) {
+    const chatHistory: ChatHistoryItem[] = [];
+    if (systemPrompt.trim() !== '') chatHistory.push({ type: 'system', text: systemPrompt });
+    for (const t of turns) {
+      chatHistory.push(t.role === 'user' ? { type: 'user', text: t.content } : { type: 'model', response: [t.content] });
+    }
+    chatHistory.push({ type: 'model', response: [] });
+    const state = this.chatWrapper.generateContextState({ chatHistory });
+    return { tokens: state.contextText.tokenize(this.model.tokenizer), triggers: state.stopGenerationTriggers };
+  }
+
+  private async generateOn(
+    sequence: LlamaContextSequence,
+    req: GenerateRequest,
+    hooks: GenerateHooks,
+    started: number,
+  ): Promise<GenerateResult> {
+    const contextSize = this.context.contextSize;
+    const fitted = fitHistory(
+      req.turns,
+      (turns) => this.renderPrompt(req.systemPrompt, turns).tokens.length,
+      contextSize - replyReserve(contextSize, req.maxTokens),
+    );
+    const { tokens, triggers } = this.renderPrompt(req.systemPrompt, fitted.turns);
+
+    // Reuse the cached prefix; at least the last prompt token must be evaluated to get logits.
+    await sequence.adaptStateToTokens(tokens, false);
+    if (sequence.nextTokenIndex >= tokens.length) await sequence.adaptStateToTokens(tokens.slice(0, -1), false);
+    const toEvaluate = tokens.slice(sequence.nextTokenIndex);
+    const prompt: PromptInfo = {
+      promptTokens: tokens.length,
+      evaluatedPromptTokens: toEvaluate.length,
+      droppedMessages: fitted.dropped,
+    };
+    hooks.onPrompt?.(prompt);
+
+    const sampler: Sampler =
+      req.temperature > 0
+        ? { temperature: req.temperature, topK: 0, topP: 1, seed: req.seed ?? randomSeed() }
+        : { temperature: 0, topK: 0, topP: 1, seed: null };
+    // topK 0 and topP 1 keep the whole vocabulary, so a token's confidence is over all of it.
+    const evalOptions = {
+      temperature: sampler.temperature,
+      topK: 0,
+      topP: 1,
+      minP: 0,
+      ...(sampler.seed !== null ? { seed: sampler.seed } : {}),
+    };
+
+    const { tokenTriggers, textTriggers } = splitTriggers(triggers, this.model);
+    const text = new TextStream(
+      (toks, last) => this.model.detokenize(toks as Token[], false, last as Token[]),
+      textTriggers,
+    );
+    const conf = new ConfidenceAccumulator();
+    let completionTokens = 0;
+    let firstTokenAt: number | null = null;
+    let stopReason: StopReason = 'eog';
+    const emit = (piece: string) => {
+      if (piece !== '') hooks.onText?.(piece);
+    };
+
+    /** Handles one sampled token; returns a reason to stop, or null to go on. */
+    const onToken = (token: Token, probability: number): StopReason | null => {
+      firstTokenAt ??= performance.now();
+      if (this.model.isEogToken(token) || tokenTriggers.has(token)) return 'eog';
+      conf.add(probability);
+      hooks.onToken?.(probability);
+      completionTokens++;
+      const { piece, stop } = text.push(token);
+      emit(piece);
+      if (stop) return 'stop-trigger';
+      if (completionTokens >= req.maxTokens) return 'max-tokens';
+      // The sampled token is evaluated on the next step; stop before the context would overflow,
+      // rather than let node-llama-cpp shift out the start of the conversation.
+      if (sequence.nextTokenIndex + 1 >= contextSize) return 'context-full';
+      if (req.signal?.aborted) return 'aborted';
+      return null;
+    };
+
+    try {
+      if (req.signal?.aborted) {
+        stopReason = 'aborted';
+      } else {
+        // Step 1: the first token, with the full distribution for margin1 (one costly step only).
+        let next: Token | null = null;
+        for await (const out of sequence.evaluateWithMetadata(toEvaluate, { confidence: true, probabilities: true }, evalOptions)) {
+          conf.margin1 = marginOfTopTwo(out.probabilities);
+          const reason = onToken(out.token, out.confidence);
+          if (reason) stopReason = reason;
+          else next = out.token;
+          break;
+        }
+        // Step 2..n: confidence only, which costs a sort of the candidates instead of a full map.
+        if (next !== null) {
+          for await (const out of sequence.evaluateWithMetadata([next], { confidence: true }, evalOptions)) {
+            const reason = onToken(out.token, out.confidence);
+            if (reason) {
+              stopReason = reason;
+              break;
+            }
+          }
+        }
+      }
+    } catch (err) {
+      if (req.signal?.aborted) stopReason = 'aborted';
+      else throw new AppError('GENERATION_FAILED', { detail: String(err), cause: err });
+    }
+    if (stopReason !== 'stop-trigger') emit(text.flush());
+
+    const ended = performance.now();
+    const decodeMs = firstTokenAt !== null ? ended - firstTokenAt : 0;
+    return {
+      ...prompt,
+      text: text.fullText,
+      stopReason,
+      completionTokens,
+      confidence: conf.summary(),
+      sampler,
+      ttftMs: firstTokenAt !== null ? firstTokenAt - started : null,
+      durationMs: ended - started,
+      // The first token's time is prompt processing; decode speed counts the tokens after it.
+      tokensPerSecond: completionTokens > 1 && decodeMs > 0 ? ((completionTokens - 1) * 1000) / decodeMs : null,
+    };
+  }
+}
+
+function splitTriggers(triggers: readonly LlamaText[], model: LlamaModel) {
+  const tokenTriggers = new Set<Token>();
+  const textTriggers: string[] = [];
+  for (const t of triggers) {
+    if (t.values.every((v) => typeof v === 'string')) {
+      const s = t.values.join('');
+      if (s !== '') textTriggers.push(s);
+    } else {
+      const toks = t.tokenize(model.tokenizer);
+      if (toks.length === 1 && toks[0] !== undefined) tokenTriggers.add(toks[0]);
+    }
+  }
+  return { tokenTriggers, textTriggers };
+}
+
+async function estimateMemory(
+  llama: Llama,
+  info: Awaited<ReturnType<typeof checkModelFile>>['info'],
+  contextSize: number,
+  sequences: number,
+): Promise<number> {
+  try {
+    const { GgufInsights } = await import('node-llama-cpp');
+    const insights = await GgufInsights.from(info, llama);
+    const modelReq = insights.estimateModelResourceRequirements({ gpuLayers: 0 });
+    const ctxReq = insights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: 0, sequences });
+    return modelReq.cpuRam + ctxReq.cpuRam;
+  } catch {
+    // Estimation is advisory; llama.cpp's own allocation failure is still mapped below.
+    return 0;
+  }
+}
+
+function mapLoadError(err: unknown, architecture: string): AppError {
+  const msg = String(err instanceof Error ? err.message : err);
+  if (err instanceof InsufficientMemoryError || /memory|alloc/i.test(msg)) {
+    return new AppError('MODEL_OUT_OF_MEMORY', { detail: msg, cause: err });
+  }
+  if (/architecture/i.test(msg)) {
+    return new AppError('MODEL_UNSUPPORTED_ARCH', {
+      message: `The "${architecture}" architecture is not supported by this version of llama.cpp.`,
+      detail: msg,
+      cause: err,
+    });
+  }
+  return new AppError('MODEL_LOAD_FAILED', {
+    message: 'llama.cpp could not load this model. The file may be damaged or use a format this version does not support.',
+    detail: msg,
+    cause: err,
+  });
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
+}

@@ -1,0 +1,6 @@
+export { LocalEngine, sharedLlama, type EngineOptions, type GenerateRequest, type GenerateResult, type GenerateHooks, type StopReason } from './engine.js';
+export { checkModelFile } from './gguf-check.js';
+export { resolveThreads, defaultThreads } from './threads.js';
+export { resolveContextSize } from './context-size.js';
+export { summarizeConfidence, nearestRank } from './confidence.js';
+export { fitHistory, replyReserve, type Turn } from './fit-history.js';

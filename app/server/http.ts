@@ -1,0 +1,109 @@
+import { timingSafeEqual } from 'node:crypto';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
+import {
+  AppError,
+  calls,
+  isCallName,
+  isStreamName,
+  parseAt,
+  streams,
+  type ApiHandlers,
+  type CallName,
+  type StreamName,
+} from '../contract/index.js';
+
+/** A 2 MB-character message is at most ~12 MB as escaped JSON; anything larger is not a message. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface HttpOptions {
+  api: ApiHandlers;
+  /** Per-launch secret; every /api request must carry it as a bearer token. */
+  token: string;
+  /** The built renderer, served at /. */
+  staticDir?: string;
+}
+
+/**
+ * The contract over HTTP: POST /api/call/<name> answers JSON, POST /api/stream/<name> answers an
+ * SSE stream of the contract's events. Routes are looked up in the contract's maps, so there is
+ * no per-call route to keep in step with it.
+ */
+export function createHttpApp({ api, token, staticDir }: HttpOptions): Hono {
+  const app = new Hono();
+  const expected = Buffer.from(`Bearer ${token}`);
+
+  app.onError((err, c) => sendError(c, err));
+  app.notFound((c) => sendError(c, new AppError('NOT_FOUND', { message: `There is no ${c.req.method} ${c.req.path}.` })));
+
+  app.use('/api/*', async (c, next) => {
+    const got = Buffer.from(c.req.header('authorization') ?? '');
+    if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new AppError('UNAUTHORIZED');
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError('MESSAGE_TOO_LONG', { message: 'That request is too large for Modest to accept.' });
+      },
+    }),
+  );
+
+  app.post('/api/call/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!isCallName(name)) throw new AppError('NOT_FOUND', { message: `There is no call named "${name}".` });
+    const input = parseAt(calls[name].input, await readJson(c), `input to ${name}`);
+    const handler = api.calls[name as CallName] as (i: unknown) => Promise<unknown>;
+    return c.json(await handler(input));
+  });
+
+  app.post('/api/stream/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!isStreamName(name)) throw new AppError('NOT_FOUND', { message: `There is no stream named "${name}".` });
+    const input = parseAt(streams[name].input, await readJson(c), `input to ${name}`);
+    const abort = new AbortController();
+    const handler = api.streams[name as StreamName] as (i: unknown, s: AbortSignal) => AsyncIterable<unknown>;
+    // Errors raised before the first event (no model, empty message...) become a plain JSON error.
+    const events = handler(input, abort.signal);
+    return streamSSE(
+      c,
+      async (stream) => {
+        stream.onAbort(() => abort.abort(new Error('The client went away.')));
+        for await (const event of events) {
+          if (stream.aborted) break;
+          await stream.writeSSE({ data: JSON.stringify(event) });
+        }
+      },
+      async (err, stream) => {
+        const e = AppError.from(err);
+        await stream.writeSSE({ data: JSON.stringify({ type: 'error', messageId: null, error: e.toPayload() }) });
+      },
+    );
+  });
+
+  if (staticDir) {
+    app.use('/*', serveStatic({ root: staticDir }));
+  }
+  return app;
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new AppError('BAD_REQUEST', { message: 'The request body is not valid JSON.', detail: String(err) });
+  }
+}
+
+function sendError(c: Context, err: unknown) {
+  const e = AppError.from(err);
+  if (e.status >= 500) console.error(`[modest] ${e.code}: ${e.detail ?? e.message}`);
+  return c.json({ error: { code: e.code, message: e.message } }, e.status as 400);
+}

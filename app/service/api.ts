@@ -1,0 +1,94 @@
+import { AppError, type ApiHandlers, type Settings } from '../contract/index.js';
+import type { Storage } from '../storage/index.js';
+import { ChatService } from './chat-service.js';
+import { ModelHost } from './model-host.js';
+
+export const VERSION = '0.1.0';
+
+export interface Core {
+  api: ApiHandlers;
+  chat: ChatService;
+  models: ModelHost;
+  storage: Storage;
+  /** Ends running replies as partial, unloads the model and closes the database. */
+  shutdown(): Promise<void>;
+}
+
+/** Settings that only take effect when the model is loaded again. */
+const RELOAD_KEYS: readonly (keyof Settings)[] = ['threads', 'contextSize', 'sequences'];
+
+/** The application core behind the contract: transport-free, so HTTP and IPC serve the same object. */
+export function createCore(storage: Storage, opts: { availableMemory?: () => number } = {}): Core {
+  const models = new ModelHost(opts.availableMemory);
+  const chat = new ChatService(storage, models);
+
+  const api: ApiHandlers = {
+    calls: {
+      getStatus: async () => ({
+        version: VERSION,
+        dataDir: storage.dataDir,
+        model: models.status,
+        settings: storage.settings.get(),
+        activeGenerations: chat.activeGenerations(),
+      }),
+      loadModel: async ({ path }) => {
+        if (chat.activeGenerations().length > 0) {
+          throw new AppError('CONFLICT', { message: 'Stop the reply in progress before switching models.' });
+        }
+        return models.load(path, storage.settings.get());
+      },
+      unloadModel: async () => models.unload(),
+      updateSettings: async (patch) => {
+        const before = storage.settings.get();
+        const after = storage.settings.update(patch);
+        const loaded = models.current;
+        if (loaded && RELOAD_KEYS.some((k) => before[k] !== after[k])) {
+          if (chat.activeGenerations().length > 0) {
+            storage.settings.update(before);
+            throw new AppError('CONFLICT', { message: 'Stop the reply in progress before changing these settings.' });
+          }
+          await models.load(loaded.info.path, after);
+        }
+        return after;
+      },
+      listConversations: async () => storage.conversations.list(),
+      createConversation: async ({ title }) => storage.conversations.create(title),
+      renameConversation: async ({ id, title }) => storage.conversations.rename(id, title),
+      deleteConversation: async ({ id }) => {
+        for (const g of chat.activeGenerations()) if (g.conversationId === id) chat.stop(g.messageId);
+        storage.conversations.softDelete(id);
+        models.current?.forgetConversation(id);
+        return { id };
+      },
+      restoreConversation: async ({ id }) => storage.conversations.restore(id),
+      getMessages: async ({ conversationId }) => {
+        storage.conversations.get(conversationId);
+        return storage.messages.list(conversationId);
+      },
+      search: async ({ query, limit }) => storage.search(query, limit),
+      stopGeneration: async ({ messageId }) => ({ stopped: chat.stop(messageId) }),
+      exportConversations: async ({ conversationId, format }) => storage.exportConversations(conversationId, format),
+      deleteAllData: async () => {
+        await chat.stopAll();
+        return { deleted: storage.deleteAll() };
+      },
+    },
+    streams: {
+      sendMessage: ({ conversationId, text }, signal) => chat.send(conversationId, text, signal),
+      regenerate: ({ messageId }, signal) => chat.regenerate(messageId, signal),
+      editAndResend: ({ messageId, text }, signal) => chat.editAndResend(messageId, text, signal),
+    },
+  };
+
+  return {
+    api,
+    chat,
+    models,
+    storage,
+    shutdown: async () => {
+      await chat.stopAll();
+      await models.dispose();
+      storage.close();
+    },
+  };
+}

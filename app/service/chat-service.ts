@@ -1,0 +1,232 @@
+import { AppError, type ChatEvent, type Message, type ReplyStats } from '../contract/index.js';
+import { replyReserve, type GenerateResult, type Turn } from '../inference/index.js';
+import type { Storage } from '../storage/index.js';
+import { Channel } from './channel.js';
+import type { ModelHost } from './model-host.js';
+import { titleFromMessage } from './title.js';
+
+/** How often a streaming reply is written to disk, so a crash loses at most this much. */
+export const PARTIAL_SAVE_MS = 1000;
+
+interface Active {
+  conversationId: string;
+  controller: AbortController;
+}
+
+/**
+ * The data flow of one reply: commit the user's message, stream the model's reply while saving it
+ * as partial every second, then complete it and log one usage row. Stop keeps what was written.
+ */
+export class ChatService {
+  private readonly active = new Map<string, Active>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly models: ModelHost,
+  ) {}
+
+  activeGenerations(): { conversationId: string; messageId: string }[] {
+    return [...this.active].map(([messageId, a]) => ({ messageId, conversationId: a.conversationId }));
+  }
+
+  stop(messageId: string): boolean {
+    const a = this.active.get(messageId);
+    if (!a) return false;
+    a.controller.abort(new Error('Stopped by the user.'));
+    return true;
+  }
+
+  /** Graceful shutdown: every running reply ends as partial, and is saved so. */
+  async stopAll(): Promise<void> {
+    const waits = [...this.active.keys()].map((id) => this.waitFor(id));
+    for (const a of this.active.values()) a.controller.abort(new Error('Modest is shutting down.'));
+    await Promise.all(waits);
+  }
+
+  send(conversationId: string, text: string, signal: AbortSignal): AsyncIterable<ChatEvent> {
+    const engine = this.models.require();
+    if (text.trim() === '') throw new AppError('MESSAGE_EMPTY');
+    const conversation = this.storage.conversations.get(conversationId);
+    this.assertIdle(conversationId);
+    const settings = this.storage.settings.get();
+    // Refuse before saving anything: a message the model can never read is not worth keeping.
+    const budget = engine.info.contextSize - replyReserve(engine.info.contextSize, settings.maxReplyTokens);
+    const needed = engine.countTokens(text);
+    if (needed > budget) {
+      throw new AppError('PROMPT_TOO_LONG', {
+        message: `This message is ${needed.toLocaleString('en-US')} tokens long, but the model can read at most ${budget.toLocaleString('en-US')} at once. Shorten it, or raise the context size in Settings.`,
+      });
+    }
+
+    const user = this.storage.messages.insert({ conversationId, role: 'user', content: text, status: 'complete' });
+    if (this.storage.messages.list(conversationId).length === 1 && conversation.title === 'New chat') {
+      this.storage.conversations.rename(conversationId, titleFromMessage(text));
+    }
+    return this.reply(conversationId, { temperature: 0 }, signal, user);
+  }
+
+  regenerate(messageId: string, signal: AbortSignal): AsyncIterable<ChatEvent> {
+    this.models.require();
+    const target = this.storage.messages.get(messageId);
+    if (target.role !== 'assistant') {
+      throw new AppError('BAD_REQUEST', { message: 'Only a reply from the model can be regenerated.' });
+    }
+    this.assertIdle(target.conversationId);
+    this.storage.messages.deleteAfter(messageId, { inclusive: true });
+    const temperature = this.storage.settings.get().regenerateTemperature;
+    return this.reply(target.conversationId, { temperature }, signal);
+  }
+
+  editAndResend(messageId: string, text: string, signal: AbortSignal): AsyncIterable<ChatEvent> {
+    this.models.require();
+    if (text.trim() === '') throw new AppError('MESSAGE_EMPTY');
+    const target = this.storage.messages.get(messageId);
+    if (target.role !== 'user') throw new AppError('BAD_REQUEST', { message: 'Only your own messages can be edited.' });
+    this.assertIdle(target.conversationId);
+    this.storage.messages.deleteAfter(messageId, { inclusive: false });
+    const user = this.storage.messages.update(messageId, { content: text });
+    return this.reply(target.conversationId, { temperature: 0 }, signal, user);
+  }
+
+  private assertIdle(conversationId: string): void {
+    for (const a of this.active.values()) if (a.conversationId === conversationId) throw new AppError('BUSY');
+  }
+
+  private waiters = new Map<string, Array<() => void>>();
+  private waitFor(messageId: string): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.waiters.get(messageId) ?? [];
+      list.push(resolve);
+      this.waiters.set(messageId, list);
+    });
+  }
+
+  private reply(
+    conversationId: string,
+    sampling: { temperature: number },
+    signal: AbortSignal,
+    user?: Message,
+  ): AsyncIterable<ChatEvent> {
+    const engine = this.models.require();
+    const settings = this.storage.settings.get();
+    const history: Turn[] = this.storage.messages
+      .list(conversationId)
+      .filter((m) => m.status !== 'error' && m.content !== '')
+      .map((m) => ({ role: m.role, content: m.content }));
+    const assistant = this.storage.messages.insert({ conversationId, role: 'assistant', content: '', status: 'partial' });
+    this.storage.conversations.touch(conversationId);
+
+    const controller = new AbortController();
+    const onClientGone = () => controller.abort(new Error('The window closed the stream.'));
+    signal.addEventListener('abort', onClientGone, { once: true });
+    this.active.set(assistant.id, { conversationId, controller });
+
+    const out = new Channel<ChatEvent>();
+    if (user) out.push({ type: 'user', message: user });
+    out.push({ type: 'start', message: assistant });
+
+    let text = '';
+    let dirty = false;
+    const saveTimer = setInterval(() => {
+      if (!dirty) return;
+      dirty = false;
+      this.storage.messages.update(assistant.id, { content: text, status: 'partial' });
+    }, PARTIAL_SAVE_MS);
+
+    const started = Date.now();
+    void engine
+      .generate(
+        {
+          conversationId,
+          systemPrompt: settings.systemPrompt,
+          turns: history,
+          maxTokens: settings.maxReplyTokens,
+          temperature: sampling.temperature,
+          signal: controller.signal,
+        },
+        {
+          onText: (piece) => {
+            text += piece;
+            dirty = true;
+            out.push({ type: 'delta', messageId: assistant.id, text: piece });
+          },
+        },
+      )
+      .then((result) => {
+        const stats = toStats(result, engine.info.name);
+        const status = result.stopReason === 'aborted' ? 'partial' : 'complete';
+        const saved = this.storage.messages.update(assistant.id, { content: result.text, status, stats });
+        this.logUsage(conversationId, assistant.id, engine.info.name, started, result, status === 'partial' ? 'aborted' : 'ok', null);
+        out.push({ type: 'done', message: saved });
+      })
+      .catch((err: unknown) => {
+        const e = AppError.from(err);
+        if (e.code === 'INTERNAL' || e.code === 'GENERATION_FAILED') console.error(e.detail ?? e);
+        const saved = this.storage.messages.update(assistant.id, {
+          content: text,
+          status: 'error',
+          error: e.message,
+        });
+        this.logUsage(conversationId, assistant.id, engine.info.name, started, null, 'error', e.message);
+        out.push({ type: 'error', messageId: saved.id, error: e.toPayload() });
+      })
+      .finally(() => {
+        clearInterval(saveTimer);
+        signal.removeEventListener('abort', onClientGone);
+        this.active.delete(assistant.id);
+        for (const w of this.waiters.get(assistant.id) ?? []) w();
+        this.waiters.delete(assistant.id);
+        out.close();
+      });
+    return out;
+  }
+
+  private logUsage(
+    conversationId: string,
+    messageId: string,
+    model: string,
+    started: number,
+    r: GenerateResult | null,
+    outcome: 'ok' | 'aborted' | 'error',
+    error: string | null,
+  ): void {
+    this.storage.usage.insert({
+      time: started,
+      conversationId,
+      messageId,
+      route: 'local',
+      model,
+      promptTokens: r?.promptTokens ?? 0,
+      completionTokens: r?.completionTokens ?? 0,
+      ttftMs: r?.ttftMs ?? null,
+      durationMs: r?.durationMs ?? Date.now() - started,
+      tokensPerSecond: r?.tokensPerSecond ?? null,
+      minP: r?.confidence.minP ?? null,
+      p10: r?.confidence.p10 ?? null,
+      meanLogp: r?.confidence.meanLogp ?? null,
+      margin1: r?.confidence.margin1 ?? null,
+      tokenCount: r?.confidence.tokenCount ?? 0,
+      sampler: r?.sampler ?? null,
+      costUsd: 0,
+      outcome,
+      error,
+    });
+  }
+}
+
+function toStats(r: GenerateResult, model: string): ReplyStats {
+  return {
+    model,
+    route: 'local',
+    promptTokens: r.promptTokens,
+    evaluatedPromptTokens: r.evaluatedPromptTokens,
+    completionTokens: r.completionTokens,
+    ttftMs: r.ttftMs,
+    durationMs: r.durationMs,
+    tokensPerSecond: r.tokensPerSecond,
+    confidence: r.confidence,
+    sampler: r.sampler,
+    droppedMessages: r.droppedMessages,
+    stopReason: r.stopReason,
+  };
+}
