@@ -1,0 +1,16 @@
+/** The public face of app/storage: everything else here is an implementation detail. */
+export { openStorage } from './open.js';
+export { defaultDataDir } from './data-dir.js';
+export { buildFtsQuery } from './fts-query.js';
+export type {
+  ConversationRepo,
+  ExportFile,
+  MessageInsert,
+  MessagePatch,
+  MessageRepo,
+  SettingsRepo,
+  Storage,
+  UsageEvent,
+  UsageEventInput,
+  UsageRepo,
+} from './types.js';

@@ -1,0 +1,18 @@
+import { sql as v001 } from './001_init.js';
+import { sql as v002 } from './002_search_settings.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * In order; `version` is what PRAGMA user_version holds once the migration is applied. The SQL
+ * lives in TS modules rather than .sql files because tsc copies only .ts into dist/, and this way
+ * the same import works from source and from the build. Never edit a shipped migration: add one.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: '001_init', sql: v001 },
+  { version: 2, name: '002_search_settings', sql: v002 },
+];

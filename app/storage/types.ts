@@ -1,0 +1,107 @@
+import type { Conversation, Message, MessageStatus, ReplyStats, Sampler, SearchHit, Settings } from '../contract/index.js';
+
+/** What the chat service records about one model call; one row each, kept for usage and cost views. */
+export interface UsageEventInput {
+  /** When the call started, ms since epoch. */
+  time: number;
+  conversationId: string;
+  messageId: string | null;
+  route: 'local' | 'cloud';
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  ttftMs: number | null;
+  durationMs: number;
+  tokensPerSecond: number | null;
+  minP: number | null;
+  p10: number | null;
+  meanLogp: number | null;
+  margin1: number | null;
+  tokenCount: number;
+  /** Null when the call failed before sampling began. */
+  sampler: Sampler | null;
+  /** Always 0 for local calls. */
+  costUsd: number;
+  outcome: 'ok' | 'aborted' | 'error';
+  error: string | null;
+}
+
+export interface UsageEvent extends UsageEventInput {
+  id: number;
+}
+
+export type Clock = () => number;
+
+export interface MessageInsert {
+  conversationId: string;
+  role: 'user' | 'assistant';
+  content: string;
+  status: MessageStatus;
+}
+
+export interface MessagePatch {
+  content?: string;
+  status?: MessageStatus;
+  stats?: ReplyStats | null;
+  error?: string | null;
+}
+
+export interface ConversationRepo {
+  /** Not soft-deleted, most recently active first. */
+  list(): Conversation[];
+  /** Throws AppError('NOT_FOUND') if missing or soft-deleted. */
+  get(id: string): Conversation;
+  /** Default title "New chat". */
+  create(title?: string): Conversation;
+  rename(id: string, title: string): Conversation;
+  /** Hidden from list and search until restored or purged. */
+  softDelete(id: string): void;
+  restore(id: string): Conversation;
+  /** Hard-deletes soft-deleted conversations with their messages; returns how many. */
+  purgeDeleted(): number;
+  touch(id: string): void;
+}
+
+export interface MessageRepo {
+  /** Oldest first. */
+  list(conversationId: string): Message[];
+  get(id: string): Message;
+  insert(m: MessageInsert): Message;
+  update(id: string, patch: MessagePatch): Message;
+  /** Removes the messages after this one in its conversation (and this one when inclusive); returns how many. */
+  deleteAfter(messageId: string, opts: { inclusive: boolean }): number;
+}
+
+export interface UsageRepo {
+  /** Returns the new row's id. */
+  insert(e: UsageEventInput): number;
+  /** Oldest first; with `limit`, the most recent `limit` rows. */
+  list(opts?: { conversationId?: string; limit?: number }): UsageEvent[];
+}
+
+export interface SettingsRepo {
+  get(): Settings;
+  /** Validated; throws AppError('BAD_REQUEST') and stores nothing when the patch is invalid. */
+  update(patch: Partial<Settings>): Settings;
+}
+
+export interface ExportFile {
+  filename: string;
+  mimeType: string;
+  content: string;
+}
+
+export interface Storage {
+  readonly dataDir: string;
+  readonly dbPath: string;
+  /** Closes the database and releases the data-folder lock. Safe to call twice. */
+  close(): void;
+  conversations: ConversationRepo;
+  messages: MessageRepo;
+  usage: UsageRepo;
+  settings: SettingsRepo;
+  search(query: string, limit?: number): SearchHit[];
+  exportConversations(conversationId: string | undefined, format: 'markdown' | 'json'): ExportFile;
+  /** Erases every conversation, message, usage row and search entry, then compacts the file. */
+  deleteAll(): { conversations: number; messages: number };
+}

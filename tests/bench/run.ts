@@ -1,0 +1,154 @@
+/**
+ * npm run bench: performance goals as ratios measured in one run on one machine, so machine
+ * noise cancels out. Uses the Qwen2.5-0.5B-shaped generated model (made once, cached outside
+ * the repo).
+ *
+ * P1  decode tokens/s of Modest's engine (full-vocabulary confidence on every token)
+ *     ÷ node-llama-cpp's plain LlamaChatSession, same model, prompt and threads; median of
+ *     interleaved runs, with the spread. Goal ≥ 0.95.
+ * P2  time to first token at turn 10 ÷ turn 2 of one conversation (KV reuse). Goal ≤ 1.2.
+ * EL  the server process's largest event-loop delay while it streams a long reply over HTTP.
+ * T   decode tokens/s at 1, 2 and 4 threads (the evidence for the default thread count).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { LlamaChatSession } from 'node-llama-cpp';
+import { createClient } from '../../app/contract/index.js';
+import { LocalEngine, sharedLlama, resolveThreads } from '../../app/inference/index.js';
+import { startHttpServer } from '../../app/server/serve.js';
+import { createCore } from '../../app/service/index.js';
+import { openStorage } from '../../app/storage/index.js';
+import { createHttpTransport } from '../../renderer/src/transport/http.js';
+import { tinyModel } from '../helpers/models.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 8);
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
+const THREADS = resolveThreads(Number(process.env.BENCH_THREADS ?? 0));
+const PROMPT = 'Tell me a long story about a small model that runs on a laptop.';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const spread = (xs: number[]) => `min ${Math.min(...xs).toFixed(2)} / max ${Math.max(...xs).toFixed(2)}`;
+const f = (n: number, d = 2) => n.toFixed(d);
+
+async function main() {
+  console.log(`Modest bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, threads ${THREADS}`);
+  const t0 = performance.now();
+  const model = await tinyModel('qwen-shaped');
+  console.log(`model: ${model.path} (${(fs.statSync(model.path).size / 1e6).toFixed(0)} MB, ready in ${f((performance.now() - t0) / 1000, 1)} s)\n`);
+
+  await p1(model.path);
+  await p2(model.path);
+  await eventLoop(model.path);
+  await threads(model.path);
+}
+
+/** P1: interleave engine and LlamaChatSession runs so drift in machine speed hits both alike. */
+async function p1(modelPath: string) {
+  const engine = await LocalEngine.load({ modelPath, threads: THREADS, contextSize: 1024, sequences: 1 });
+  const llama = await sharedLlama();
+  const plainModel = await llama.loadModel({ modelPath, gpuLayers: 0 });
+  const plainCtx = await plainModel.createContext({ contextSize: 1024, threads: THREADS });
+
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    // Fresh conversation id each run, so both sides evaluate the full prompt.
+    const r = await engine.generate({
+      conversationId: `p1-${i}`,
+      systemPrompt: '',
+      turns: [{ role: 'user', content: PROMPT }],
+      maxTokens: TOKENS,
+      temperature: 0,
+    });
+    ours.push(r.tokensPerSecond ?? 0);
+
+    const seq = plainCtx.getSequence();
+    const session = new LlamaChatSession({ contextSequence: seq });
+    let first = 0;
+    let n = 0;
+    await session.prompt(PROMPT, {
+      maxTokens: TOKENS,
+      temperature: 0,
+      onTextChunk: () => {
+        n++;
+        if (n === 1) first = performance.now();
+      },
+    });
+    const decodeMs = performance.now() - first;
+    theirs.push(((n - 1) * 1000) / decodeMs);
+    session.dispose({ disposeSequence: true });
+  }
+  const ratios = ours.map((o, i) => o / theirs[i]!);
+  console.log(`P1 decode tok/s with confidence ÷ plain LlamaChatSession (${RUNS} interleaved runs, ${TOKENS} tokens)`);
+  console.log(`   Modest engine:     median ${f(median(ours))} tok/s (${spread(ours)})`);
+  console.log(`   LlamaChatSession:  median ${f(median(theirs))} tok/s (${spread(theirs)})`);
+  console.log(`   P1 = ${f(median(ratios), 3)}  (per-run ratios ${spread(ratios)})  goal ≥ 0.95  ${median(ratios) >= 0.95 ? 'MET' : 'NOT MET'}\n`);
+  await plainCtx.dispose();
+  await plainModel.dispose();
+  await engine.dispose();
+}
+
+/** P2: the same conversation grows to 10 turns; turn N should evaluate only its new tokens. */
+async function p2(modelPath: string) {
+  const engine = await LocalEngine.load({ modelPath, threads: THREADS, contextSize: 4096, sequences: 1 });
+  const turns: { role: 'user' | 'assistant'; content: string }[] = [];
+  const ttft: number[] = [];
+  const evaluated: number[] = [];
+  for (let turn = 1; turn <= 10; turn++) {
+    turns.push({ role: 'user', content: `Question number ${turn}: ${PROMPT}` });
+    const r = await engine.generate({ conversationId: 'p2', systemPrompt: 'You are a test.', turns, maxTokens: 24, temperature: 0 });
+    turns.push({ role: 'assistant', content: r.text });
+    ttft.push(r.ttftMs ?? NaN);
+    evaluated.push(r.evaluatedPromptTokens);
+    if (turn === 10) console.log(`   turn 10 prompt: ${r.promptTokens} tokens, evaluated ${r.evaluatedPromptTokens}`);
+  }
+  const ratio = ttft[9]! / ttft[1]!;
+  console.log(`P2 time to first token, turn 10 ÷ turn 2: ${f(ttft[9]!, 1)} ms ÷ ${f(ttft[1]!, 1)} ms = ${f(ratio, 3)}  goal ≤ 1.2  ${ratio <= 1.2 ? 'MET' : 'NOT MET'}`);
+  console.log(`   evaluated prompt tokens per turn: ${evaluated.join(', ')}\n`);
+  await engine.dispose();
+}
+
+/** EL: the server streams a long reply over real HTTP while we watch its event loop. */
+async function eventLoop(modelPath: string) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modest-bench-'));
+  const storage = openStorage(dataDir);
+  storage.settings.update({ maxReplyTokens: 500, contextSize: 2048, sequences: 1, threads: THREADS });
+  const core = createCore(storage);
+  await core.models.load(modelPath, storage.settings.get());
+  const server = await startHttpServer({ api: core.api });
+  const client = createClient(createHttpTransport({ baseUrl: `http://127.0.0.1:${server.port}`, getToken: () => server.token }));
+  const conv = await client.createConversation({});
+
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  let tokens = 0;
+  const t = performance.now();
+  for await (const e of client.streams.sendMessage({ conversationId: conv.id, text: PROMPT })) {
+    if (e.type === 'done') tokens = e.message.stats?.completionTokens ?? 0;
+  }
+  h.disable();
+  console.log(`EL largest event-loop delay while streaming a ${tokens}-token reply over HTTP: ${f(h.max / 1e6, 1)} ms (p99 ${f(h.percentile(99) / 1e6, 1)} ms, ${f((performance.now() - t) / 1000, 1)} s)\n`);
+  await server.close();
+  await core.shutdown();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+async function threads(modelPath: string) {
+  const counts = [...new Set([1, 2, 4])];
+  const results: string[] = [];
+  for (const n of counts) {
+    const engine = await LocalEngine.load({ modelPath, threads: n, contextSize: 512, sequences: 1 });
+    const r = await engine.generate({ conversationId: 't', systemPrompt: '', turns: [{ role: 'user', content: PROMPT }], maxTokens: 32, temperature: 0 });
+    results.push(`${n} thread${n > 1 ? 's' : ''}: ${f(r.tokensPerSecond ?? 0)} tok/s`);
+    await engine.dispose();
+  }
+  console.log(`T  decode speed by threads (${os.availableParallelism()} logical cores; default here ${resolveThreads(0)}): ${results.join(' · ')}`);
+}
+
+await main();
