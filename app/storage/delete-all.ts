@@ -4,7 +4,8 @@ import type Database from 'better-sqlite3';
  * "Delete all my data" must mean the text is gone from disk, not just unreachable. Deleted rows
  * leave their bytes in free pages and in the WAL, so after deleting we VACUUM (rewrites the file
  * without free pages) and checkpoint with TRUNCATE (copies the result into modest.db and empties
- * the WAL); the test checks both steps are needed. Settings are kept: they are preferences, not conversation data.
+ * the WAL); each step alone leaves the text readable. Settings are kept: they are preferences,
+ * not conversation data.
  */
 export function createDeleteAll(db: Database.Database): () => { conversations: number; messages: number } {
   const q = {

@@ -2,8 +2,10 @@
  * Run as `node --import tsx tests/helpers/storage-crash-child.ts <dataDir>`: plays the part of a
  * streaming reply. It prints one JSON line per committed write (stdout to a pipe is synchronous on
  * Linux and macOS, so a printed line means the commit returned first) and runs until killed.
+ * If the folder cannot be opened it prints the AppError as {event: 'error'} and exits with 3.
  */
-import { openStorage } from '../../app/storage/index.js';
+import { AppError } from '../../app/contract/index.js';
+import { openStorage, type Storage } from '../../app/storage/index.js';
 
 /** Reply text after n saves: "chunk 0; chunk 1; …", so any saved content can be checked exactly. */
 const CHUNK = (i: number) => `chunk ${i}; `;
@@ -15,7 +17,14 @@ if (!dataDir) {
 }
 const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
-const storage = openStorage(dataDir);
+let storage: Storage;
+try {
+  storage = openStorage(dataDir);
+} catch (err) {
+  const e = AppError.from(err);
+  say({ event: 'error', code: e.code, message: e.message });
+  process.exit(3);
+}
 const conv = storage.conversations.create('Crash test');
 const user = storage.messages.insert({ conversationId: conv.id, role: 'user', content: 'Tell me a long story', status: 'complete' });
 const reply = storage.messages.insert({ conversationId: conv.id, role: 'assistant', content: '', status: 'partial' });

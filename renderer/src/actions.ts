@@ -1,0 +1,577 @@
+import type { CallOutput, ChatEvent, Conversation, Message, Settings, Status } from '../../app/contract/index.js';
+import { api, errorMessage, forgetToken, getToken, isAbortError, isUnauthorized, NetworkError } from './api.js';
+import { createDeltaBatcher } from './lib/batcher.js';
+import { store, type AppState, type Generation, type ToastData } from './state.js';
+
+type ExportFile = CallOutput<'exportConversations'>;
+
+const set = store.set;
+const get = store.get;
+
+/* ---------- failures every action shares ---------- */
+
+/** Network down → banner; token refused → sign-in screen; anything else → the caller decides. */
+function handleCommon(err: unknown): boolean {
+  if (err instanceof NetworkError) {
+    set({ offline: true });
+    return true;
+  }
+  if (isUnauthorized(err)) {
+    forgetToken();
+    set({ auth: 'rejected' });
+    return true;
+  }
+  return false;
+}
+
+/** Runs a call; on failure shows a toast with the error sentence and returns undefined. */
+async function attempt<T>(run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    const out = await run();
+    if (get().offline) set({ offline: false });
+    return out;
+  } catch (err) {
+    if (!handleCommon(err)) toast(errorMessage(err), 'error');
+    return undefined;
+  }
+}
+
+/* ---------- toasts ---------- */
+
+let toastSeq = 0;
+const toastTimers = new Map<number, ReturnType<typeof setTimeout>>();
+
+export function toast(text: string, kind: ToastData['kind'] = 'info', action?: ToastData['action'], ms = 6000): number {
+  const id = ++toastSeq;
+  set((s) => ({ toasts: [...s.toasts.slice(-3), { id, text, kind, action }] }));
+  toastTimers.set(
+    id,
+    setTimeout(() => dismissToast(id), kind === 'error' ? Math.max(ms, 9000) : ms),
+  );
+  return id;
+}
+
+export function dismissToast(id: number): void {
+  clearTimeout(toastTimers.get(id));
+  toastTimers.delete(id);
+  set((s) => ({ toasts: s.toasts.filter((t) => t.id !== id) }));
+}
+
+/* ---------- start-up, status, connection ---------- */
+
+export async function init(): Promise<void> {
+  if (!getToken()) {
+    set({ auth: 'missing' });
+    return;
+  }
+  try {
+    const status = await api.getStatus({});
+    set({ status, offline: false, fatal: null, auth: 'ok' });
+    if (status.model.state === 'loading') void pollModelLoad();
+    await refreshConversations();
+    const active = get().activeId;
+    if (active) await loadMessages(active, { force: true });
+    watchRemoteGenerations(status);
+  } catch (err) {
+    if (!handleCommon(err)) set({ fatal: errorMessage(err) });
+  }
+}
+
+export async function refreshStatus(): Promise<Status | undefined> {
+  try {
+    const status = await api.getStatus({});
+    const wasOffline = get().offline;
+    set({ status, offline: false });
+    if (wasOffline) void refreshConversations();
+    return status;
+  } catch (err) {
+    handleCommon(err);
+    return undefined;
+  }
+}
+
+let heartbeat: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Notices when Modest stops (the banner appears) and when it is back (the banner goes), without
+ * waiting for the next click. Quiet while the window is hidden.
+ */
+export function startHeartbeat(): () => void {
+  const tick = async () => {
+    const s = get();
+    if (s.auth === 'ok' && document.visibilityState === 'visible') {
+      if (s.status) await refreshStatus();
+      else if (s.offline) await init();
+    }
+    heartbeat = setTimeout(tick, get().offline ? 4000 : 15_000);
+  };
+  heartbeat = setTimeout(tick, 15_000);
+  return () => clearTimeout(heartbeat);
+}
+
+/** The retry banner: try again, and pick up whatever happened meanwhile. */
+export async function retryConnection(): Promise<void> {
+  await init();
+}
+
+/* ---------- conversations ---------- */
+
+export async function refreshConversations(): Promise<void> {
+  const list = await attempt(() => api.listConversations({}));
+  if (list) set({ conversations: list, conversationsLoaded: true });
+}
+
+function upsertConversation(c: Conversation): void {
+  set((s) => {
+    const rest = s.conversations.filter((x) => x.id !== c.id);
+    return { conversations: [c, ...rest].sort((a, b) => b.updatedAt - a.updatedAt) };
+  });
+}
+
+export function newChat(): void {
+  set({ activeId: null, composerError: null, focusMessageId: null });
+  focusComposer();
+}
+
+export async function openConversation(id: string, focusMessageId: string | null = null): Promise<void> {
+  set({ activeId: id, composerError: null, focusMessageId });
+  await loadMessages(id, { force: !get().generations[id] });
+}
+
+async function loadMessages(id: string, { force }: { force: boolean }): Promise<void> {
+  const had = get().messages[id];
+  if (had && !force) return;
+  if (!had) set({ loadingMessages: id });
+  try {
+    const list = await api.getMessages({ conversationId: id });
+    // A reply that started while we fetched owns the list now; do not overwrite it.
+    if (!get().generations[id]?.controller) set((s) => ({ messages: { ...s.messages, [id]: list } }));
+  } catch (err) {
+    if (!handleCommon(err)) {
+      toast(errorMessage(err), 'error');
+      // The conversation is gone (deleted elsewhere): fall back to a new chat.
+      if (get().activeId === id) set({ activeId: null });
+      void refreshConversations();
+    }
+  } finally {
+    if (get().loadingMessages === id) set({ loadingMessages: null });
+  }
+}
+
+export async function renameConversation(id: string, title: string): Promise<boolean> {
+  const trimmed = title.trim();
+  if (!trimmed) return false;
+  const c = await attempt(() => api.renameConversation({ id, title: trimmed }));
+  if (!c) return false;
+  set((s) => ({ conversations: s.conversations.map((x) => (x.id === id ? c : x)) }));
+  return true;
+}
+
+export async function deleteConversation(id: string): Promise<void> {
+  const before = get().conversations.find((c) => c.id === id);
+  const ok = await attempt(() => api.deleteConversation({ id }));
+  if (!ok) return;
+  set((s) => {
+    const { [id]: _gone, ...messages } = s.messages;
+    return {
+      conversations: s.conversations.filter((c) => c.id !== id),
+      messages,
+      activeId: s.activeId === id ? null : s.activeId,
+      searchHits: s.searchHits?.filter((h) => h.conversationId !== id) ?? null,
+    };
+  });
+  const title = before?.title ?? 'Conversation';
+  const toastId = toast(`Deleted “${shorten(title, 40)}”.`, 'info', {
+    label: 'Undo',
+    run: () => {
+      dismissToast(toastId);
+      void restoreConversation(id);
+    },
+  }, 10_000);
+}
+
+export async function restoreConversation(id: string): Promise<void> {
+  const c = await attempt(() => api.restoreConversation({ id }));
+  if (!c) return;
+  upsertConversation(c);
+  await openConversation(c.id);
+}
+
+/* ---------- search ---------- */
+
+let searchTimer: ReturnType<typeof setTimeout> | undefined;
+let searchSeq = 0;
+
+export function setSearchQuery(query: string): void {
+  set({ searchQuery: query, searchError: null });
+  clearTimeout(searchTimer);
+  if (query.trim() === '') {
+    searchSeq++;
+    set({ searchHits: null });
+    return;
+  }
+  searchTimer = setTimeout(() => void runSearch(query), 180);
+}
+
+async function runSearch(query: string): Promise<void> {
+  const seq = ++searchSeq;
+  try {
+    const hits = await api.search({ query, limit: 40 });
+    if (seq === searchSeq) set({ searchHits: hits, searchError: null });
+  } catch (err) {
+    if (seq !== searchSeq) return;
+    if (!handleCommon(err)) set({ searchHits: [], searchError: errorMessage(err) });
+  }
+}
+
+export function clearSearch(): void {
+  setSearchQuery('');
+}
+
+/* ---------- replies ---------- */
+
+let tempSeq = 0;
+
+function patchMessages(conversationId: string, f: (list: Message[]) => Message[]): void {
+  set((s) => ({ messages: { ...s.messages, [conversationId]: f(s.messages[conversationId] ?? []) } }));
+}
+
+function putMessage(conversationId: string, m: Message, replaceId: string = m.id): void {
+  patchMessages(conversationId, (list) => {
+    const i = list.findIndex((x) => x.id === replaceId || x.id === m.id);
+    if (i === -1) return [...list, m];
+    const next = list.slice();
+    next[i] = m;
+    return next;
+  });
+}
+
+function setGeneration(conversationId: string, g: Generation | null): void {
+  set((s) => {
+    const { [conversationId]: _old, ...rest } = s.generations;
+    return { generations: g ? { ...rest, [conversationId]: g } : rest };
+  });
+}
+
+/** Deltas are applied to the store at most once per animation frame. */
+const batcher = createDeltaBatcher((pending) => {
+  set((s) => {
+    let messages = s.messages;
+    for (const [messageId, text] of pending) {
+      for (const [cid, list] of Object.entries(messages)) {
+        const i = list.findIndex((m) => m.id === messageId);
+        if (i === -1) continue;
+        const next = list.slice();
+        const m = next[i]!;
+        next[i] = { ...m, content: m.content + text };
+        messages = { ...messages, [cid]: next };
+        break;
+      }
+    }
+    return { messages };
+  });
+});
+
+/**
+ * Runs one reply stream into the store. Resolves `true` once the server accepted the request (its
+ * first event arrived), `false` if it refused before streaming (the reason is shown above the
+ * composer); the stream itself keeps running in the background.
+ */
+function runReply(
+  conversationId: string,
+  open: (signal: AbortSignal) => AsyncIterable<ChatEvent>,
+  opts: { tempUserId?: string; onRefused?: () => void } = {},
+): Promise<boolean> {
+  const controller = new AbortController();
+  setGeneration(conversationId, { conversationId, messageId: null, controller, stopping: false });
+  set({ composerError: null });
+
+  return new Promise<boolean>((resolveStarted) => {
+    let started = false;
+    const markStarted = () => {
+      if (!started) {
+        started = true;
+        resolveStarted(true);
+      }
+    };
+    let replyId: string | null = null;
+
+    void (async () => {
+      try {
+        for await (const ev of open(controller.signal)) {
+          switch (ev.type) {
+            case 'user':
+              putMessage(conversationId, ev.message, opts.tempUserId);
+              markStarted();
+              break;
+            case 'start':
+              replyId = ev.message.id;
+              putMessage(conversationId, ev.message);
+              set((s) => {
+                const g = s.generations[conversationId];
+                return g ? { generations: { ...s.generations, [conversationId]: { ...g, messageId: ev.message.id } } } : {};
+              });
+              markStarted();
+              // Stop was pressed before the reply had an id: stop it now that it has one.
+              if (get().generations[conversationId]?.stopping) void api.stopGeneration({ messageId: ev.message.id }).catch(() => controller.abort());
+              break;
+            case 'delta':
+              batcher.push(ev.messageId, ev.text);
+              break;
+            case 'done':
+              batcher.flush();
+              putMessage(conversationId, ev.message);
+              break;
+            case 'error': {
+              batcher.flush();
+              markStarted();
+              const id = ev.messageId ?? replyId;
+              if (id) {
+                patchMessages(conversationId, (list) =>
+                  list.map((m) => (m.id === id ? { ...m, status: 'error', error: ev.error.message } : m)),
+                );
+              } else {
+                toast(ev.error.message, 'error');
+              }
+              break;
+            }
+          }
+        }
+      } catch (err) {
+        batcher.flush();
+        if (isAbortError(err) || controller.signal.aborted) {
+          // We stopped it ourselves (Stop before start, or the conversation was deleted).
+          if (replyId) void loadMessages(conversationId, { force: true });
+        } else if (!started) {
+          if (opts.tempUserId) patchMessages(conversationId, (list) => list.filter((m) => m.id !== opts.tempUserId));
+          if (!handleCommon(err)) set({ composerError: errorMessage(err) });
+          opts.onRefused?.();
+        } else if (!handleCommon(err)) {
+          toast(errorMessage(err), 'error');
+        }
+      } finally {
+        batcher.flush();
+        setGeneration(conversationId, null);
+        if (!started) resolveStarted(false);
+        // Titles and order change when a conversation gets a reply.
+        void refreshConversations();
+      }
+    })();
+  });
+}
+
+export async function sendMessage(text: string): Promise<boolean> {
+  if (text.trim() === '') {
+    set({ composerError: 'Type a message before sending.' });
+    return false;
+  }
+  let id = get().activeId;
+  if (id && get().generations[id]) return false;
+  if (!id) {
+    const c = await attempt(() => api.createConversation({}));
+    if (!c) return false;
+    upsertConversation(c);
+    set((s) => ({ activeId: c.id, messages: { ...s.messages, [c.id]: [] } }));
+    id = c.id;
+  }
+  const conversationId = id;
+  const now = Date.now();
+  const tempUserId = `pending-${++tempSeq}`;
+  putMessage(conversationId, {
+    id: tempUserId,
+    conversationId,
+    role: 'user',
+    content: text,
+    status: 'complete',
+    createdAt: now,
+    updatedAt: now,
+    stats: null,
+    error: null,
+  });
+  return runReply(conversationId, (signal) => api.streams.sendMessage({ conversationId, text }, signal), { tempUserId });
+}
+
+export async function regenerate(message: Message): Promise<boolean> {
+  const conversationId = message.conversationId;
+  if (get().generations[conversationId]) return false;
+  patchMessages(conversationId, (list) => {
+    const i = list.findIndex((m) => m.id === message.id);
+    return i === -1 ? list : list.slice(0, i);
+  });
+  return runReply(conversationId, (signal) => api.streams.regenerate({ messageId: message.id }, signal), {
+    onRefused: () => void loadMessages(conversationId, { force: true }),
+  });
+}
+
+export async function editAndResend(message: Message, text: string): Promise<boolean> {
+  const conversationId = message.conversationId;
+  if (text.trim() === '' || get().generations[conversationId]) return false;
+  patchMessages(conversationId, (list) => {
+    const i = list.findIndex((m) => m.id === message.id);
+    return i === -1 ? list : [...list.slice(0, i), { ...message, content: text }];
+  });
+  return runReply(conversationId, (signal) => api.streams.editAndResend({ messageId: message.id, text }, signal), {
+    onRefused: () => void loadMessages(conversationId, { force: true }),
+  });
+}
+
+/** Stop keeps what was written: the stream then ends with the reply marked partial. */
+export async function stopGeneration(conversationId: string | null = get().activeId): Promise<void> {
+  if (!conversationId) return;
+  const g = get().generations[conversationId];
+  if (!g || g.stopping) return;
+  setGeneration(conversationId, { ...g, stopping: true });
+  if (!g.messageId) return; // stopped as soon as the `start` event names the reply
+  try {
+    await api.stopGeneration({ messageId: g.messageId });
+  } catch (err) {
+    // Could not ask politely: dropping the stream also stops the reply on the server.
+    g.controller?.abort();
+    handleCommon(err);
+  }
+}
+
+/* ---------- replies started elsewhere (another window, or before a reload) ---------- */
+
+let watchTimer: ReturnType<typeof setTimeout> | undefined;
+
+function watchRemoteGenerations(status: Status | null): void {
+  if (!status) return;
+  const s = get();
+  const remote = status.activeGenerations.filter((g) => !s.generations[g.conversationId]?.controller);
+  const generations: AppState['generations'] = {};
+  for (const [cid, g] of Object.entries(s.generations)) if (g.controller) generations[cid] = g;
+  for (const g of remote) {
+    generations[g.conversationId] = {
+      conversationId: g.conversationId,
+      messageId: g.messageId,
+      controller: null,
+      stopping: s.generations[g.conversationId]?.stopping ?? false,
+    };
+  }
+  set({ generations });
+  clearTimeout(watchTimer);
+  if (remote.length === 0) return;
+  watchTimer = setTimeout(async () => {
+    const active = get().activeId;
+    if (active && remote.some((g) => g.conversationId === active)) await loadMessages(active, { force: true });
+    const next = await refreshStatus();
+    watchRemoteGenerations(next ?? get().status);
+    if (next && active && !next.activeGenerations.some((g) => g.conversationId === active)) {
+      await loadMessages(active, { force: true });
+      void refreshConversations();
+    }
+  }, 1000);
+}
+
+/* ---------- the model ---------- */
+
+let polling = false;
+
+async function pollModelLoad(): Promise<void> {
+  if (polling) return;
+  polling = true;
+  try {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 400));
+      const status = await refreshStatus();
+      if (!status || status.model.state !== 'loading') break;
+    }
+  } finally {
+    polling = false;
+  }
+}
+
+export async function loadModel(path: string): Promise<boolean> {
+  const trimmed = path.trim();
+  if (!trimmed) {
+    set({ modelLoadError: 'Give the path of a .gguf file.' });
+    return false;
+  }
+  set((s) => ({
+    modelLoadError: null,
+    status: s.status ? { ...s.status, model: { state: 'loading', path: trimmed, progress: 0 } } : s.status,
+  }));
+  void pollModelLoad();
+  try {
+    const model = await api.loadModel({ path: trimmed });
+    set((s) => ({ status: s.status ? { ...s.status, model } : s.status }));
+    await refreshStatus();
+    return true;
+  } catch (err) {
+    if (!handleCommon(err)) set({ modelLoadError: errorMessage(err) });
+    await refreshStatus();
+    return false;
+  }
+}
+
+export async function unloadModel(): Promise<void> {
+  const model = await attempt(() => api.unloadModel({}));
+  if (model) set((s) => ({ status: s.status ? { ...s.status, model } : s.status }));
+}
+
+/* ---------- settings and data ---------- */
+
+export async function updateSettings(patch: Partial<Settings>): Promise<string | null> {
+  try {
+    const settings = await api.updateSettings(patch);
+    set((s) => ({ status: s.status ? { ...s.status, settings } : s.status }));
+    await refreshStatus();
+    return null;
+  } catch (err) {
+    if (handleCommon(err)) return errorMessage(err);
+    await refreshStatus();
+    return errorMessage(err);
+  }
+}
+
+export async function exportConversations(format: 'markdown' | 'json', conversationId?: string): Promise<ExportFile | null> {
+  return (await attempt(() => api.exportConversations({ format, ...(conversationId ? { conversationId } : {}) }))) ?? null;
+}
+
+export async function deleteAllData(): Promise<string | null> {
+  for (const g of Object.values(get().generations)) g.controller?.abort();
+  try {
+    const { deleted } = await api.deleteAllData({ confirm: 'DELETE' });
+    set({ conversations: [], messages: {}, activeId: null, searchHits: null, searchQuery: '', generations: {} });
+    toast(
+      `Deleted ${deleted.conversations} conversation${deleted.conversations === 1 ? '' : 's'} and ${deleted.messages} message${deleted.messages === 1 ? '' : 's'}.`,
+    );
+    return null;
+  } catch (err) {
+    handleCommon(err);
+    return errorMessage(err);
+  }
+}
+
+/* ---------- panels and focus ---------- */
+
+export function openSettings(open = true): void {
+  set({ settingsOpen: open });
+}
+
+export function openShortcuts(open = true): void {
+  set({ shortcutsOpen: open });
+}
+
+export function clearFocusMessage(): void {
+  set({ focusMessageId: null });
+}
+
+export function clearComposerError(): void {
+  if (get().composerError) set({ composerError: null });
+}
+
+export function focusComposer(): void {
+  requestAnimationFrame(() => document.getElementById('composer-input')?.focus());
+}
+
+export function focusSearch(): void {
+  const el = document.getElementById('search-input') as HTMLInputElement | null;
+  el?.focus();
+  el?.select();
+}
+
+function shorten(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}

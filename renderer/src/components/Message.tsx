@@ -1,0 +1,143 @@
+import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { Message } from '../../../app/contract/index.js';
+import { editAndResend, regenerate } from '../actions.js';
+import { CopyButton } from './CopyButton.js';
+import { PencilIcon, RefreshIcon } from './icons.js';
+import { Markdown } from './Markdown.js';
+import { MessageMeta } from './MessageMeta.js';
+
+export interface MessageProps {
+  message: Message;
+  /** This reply is being written right now. */
+  streaming: boolean;
+  /** Regenerate is offered on the last reply only. */
+  isLastReply: boolean;
+  /** False while a reply is being written in this conversation or no model is loaded. */
+  canAct: boolean;
+  highlighted: boolean;
+  /** Messages far from the end may skip layout while off screen (content-visibility). */
+  lazy: boolean;
+}
+
+/** One message; memoized so a streaming reply re-renders only itself. */
+export const MessageView = memo(function MessageView(props: MessageProps) {
+  const { message, highlighted, lazy } = props;
+  const cls = ['message', message.role, highlighted ? 'highlighted' : '', lazy ? 'lazy' : ''].filter(Boolean).join(' ');
+  return (
+    <article className={cls} id={`message-${message.id}`} aria-label={message.role === 'user' ? 'You' : 'Modest'} data-status={message.status}>
+      {message.role === 'user' ? <UserMessage {...props} /> : <AssistantMessage {...props} />}
+    </article>
+  );
+});
+
+function UserMessage({ message, canAct }: MessageProps) {
+  const [editing, setEditing] = useState(false);
+  if (editing) return <EditBox message={message} onDone={() => setEditing(false)} />;
+  const pending = message.id.startsWith('pending-');
+  return (
+    <>
+      <div className="bubble">{message.content}</div>
+      <div className="message-actions">
+        <CopyButton label="Copy message" getText={() => message.content} />
+        <button
+          type="button"
+          className="ghost small"
+          onClick={() => setEditing(true)}
+          disabled={!canAct || pending}
+          aria-label="Edit message"
+          title="Edit this message and answer it again (the replies after it are replaced)"
+        >
+          <PencilIcon size={14} />
+          <span>Edit</span>
+        </button>
+      </div>
+    </>
+  );
+}
+
+function EditBox({ message, onDone }: { message: Message; onDone: () => void }) {
+  const [text, setText] = useState(message.content);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, []);
+
+  const submit = async () => {
+    if (text.trim() === '') return;
+    onDone();
+    await editAndResend(message, text);
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      onDone();
+    } else if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void submit();
+    }
+  };
+
+  return (
+    <form
+      className="edit-box"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <textarea ref={ref} aria-label="Edit message" value={text} rows={Math.min(10, text.split('\n').length + 1)} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} />
+      <div className="edit-actions">
+        <span className="hint">Replies after this message will be replaced.</span>
+        <button type="button" className="secondary" onClick={onDone}>
+          Cancel
+        </button>
+        <button type="submit" className="primary" disabled={text.trim() === ''}>
+          Save and send
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AssistantMessage({ message, streaming, isLastReply, canAct }: MessageProps) {
+  const empty = message.content === '';
+  return (
+    <>
+      <div className="reply-body">
+        {empty && streaming ? (
+          <p className="typing" aria-label="Modest is writing">
+            <span />
+            <span />
+            <span />
+          </p>
+        ) : (
+          <Markdown text={message.content} />
+        )}
+        {message.status === 'error' && <p className="reply-error">{message.error ?? 'The reply failed.'}</p>}
+      </div>
+      <div className="message-footer">
+        <MessageMeta message={message} streaming={streaming} />
+        {!streaming && (
+          <div className="message-actions">
+            {!empty && <CopyButton label="Copy message" getText={() => message.content} />}
+            {isLastReply && (
+              <button
+                type="button"
+                className="ghost small"
+                onClick={() => void regenerate(message)}
+                disabled={!canAct}
+                title="Write this reply again (sampled, so it will differ)"
+              >
+                <RefreshIcon size={14} />
+                <span>Regenerate</span>
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,289 @@
+import { useState } from 'react';
+import { SettingsSchema, type ModelState, type Settings } from '../../../app/contract/index.js';
+import { deleteAllData, exportConversations, loadModel, openSettings, toast, unloadModel, updateSettings } from '../actions.js';
+import { downloadText } from '../lib/download.js';
+import { bytes } from '../lib/format.js';
+import { useApp } from '../state.js';
+import { Dialog } from './Dialog.js';
+import { DownloadIcon } from './icons.js';
+
+/** Settings, the loaded model, export, and deleting everything. */
+export function SettingsPanel() {
+  const open = useApp((s) => s.settingsOpen);
+  return (
+    <Dialog open={open} onClose={() => openSettings(false)} title="Settings" className="settings-dialog">
+      <ModelSection />
+      <SettingsForm />
+      <ExportSection />
+      <DangerZone />
+    </Dialog>
+  );
+}
+
+function ModelSection() {
+  const model = useApp((s) => s.status?.model ?? null);
+  const loadError = useApp((s) => s.modelLoadError);
+  const [path, setPath] = useState('');
+  if (!model) return null;
+  return (
+    <section className="settings-section" aria-labelledby="settings-model">
+      <h3 id="settings-model">Model</h3>
+      <ModelInfo model={model} />
+      <form
+        className="gate-row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void loadModel(path).then((ok) => ok && setPath(''));
+        }}
+      >
+        <input
+          type="text"
+          aria-label="Path of another model file"
+          placeholder="Path of another .gguf file"
+          spellCheck={false}
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+        />
+        <button type="submit" className="secondary" disabled={!path.trim() || model.state === 'loading'}>
+          Load
+        </button>
+        {model.state === 'ready' && (
+          <button type="button" className="secondary" onClick={() => void unloadModel()}>
+            Unload
+          </button>
+        )}
+      </form>
+      {loadError && (
+        <p className="form-error" role="alert">
+          {loadError}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function ModelInfo({ model }: { model: ModelState }) {
+  switch (model.state) {
+    case 'none':
+      return <p className="hint">No model is loaded.</p>;
+    case 'loading':
+      return <p className="hint">Loading {model.path}… {Math.round(model.progress * 100)}%</p>;
+    case 'error':
+      return <p className="form-error">{model.message}</p>;
+    case 'ready': {
+      const m = model.model;
+      return (
+        <>
+          <dl className="model-info">
+            <dt>Name</dt>
+            <dd>{m.name}</dd>
+            <dt>Architecture</dt>
+            <dd>{m.architecture}</dd>
+            <dt>File</dt>
+            <dd className="path" title={m.path}>
+              {m.path} ({bytes(m.sizeBytes)})
+            </dd>
+            <dt>Context</dt>
+            <dd>
+              {m.contextSize.toLocaleString()} tokens (trained for {m.trainContextSize.toLocaleString()})
+            </dd>
+            <dt>Threads</dt>
+            <dd>{m.threads}</dd>
+            <dt>Sequences</dt>
+            <dd>{m.sequences}</dd>
+            <dt>Chat format</dt>
+            <dd>{m.chatTemplate}</dd>
+          </dl>
+          {m.contextNote && <p className="note">{m.contextNote}</p>}
+        </>
+      );
+    }
+  }
+}
+
+type Form = Record<keyof Settings, string>;
+
+const toForm = (s: Settings): Form => ({
+  threads: String(s.threads),
+  contextSize: String(s.contextSize),
+  sequences: String(s.sequences),
+  maxReplyTokens: String(s.maxReplyTokens),
+  regenerateTemperature: String(s.regenerateTemperature),
+  systemPrompt: s.systemPrompt,
+});
+
+const NUMBER_FIELDS: { key: Exclude<keyof Settings, 'systemPrompt'>; label: string; help: string; step?: string }[] = [
+  { key: 'threads', label: 'CPU threads', help: '0 picks a good number for this computer.' },
+  { key: 'contextSize', label: 'Context size (tokens)', help: 'How much of the conversation the model reads at once.' },
+  { key: 'sequences', label: 'Conversations kept warm', help: 'Switching back to one of these is instant.' },
+  { key: 'maxReplyTokens', label: 'Max reply tokens', help: 'Longest reply the model may write.' },
+  { key: 'regenerateTemperature', label: 'Regenerate temperature', help: 'Higher gives more varied regenerated replies.', step: '0.05' },
+];
+
+function SettingsForm() {
+  const settings = useApp((s) => s.status?.settings ?? null);
+  if (!settings) return null;
+  // Re-mount the form when the saved settings change, so it always starts from them.
+  return <SettingsFields key={JSON.stringify(settings)} settings={settings} />;
+}
+
+function SettingsFields({ settings }: { settings: Settings }) {
+  const [form, setForm] = useState<Form>(() => toForm(settings));
+  const [state, setState] = useState<{ kind: 'idle' | 'saving' | 'error'; text?: string }>({ kind: 'idle' });
+
+  const parsed = SettingsSchema.safeParse({
+    ...Object.fromEntries(NUMBER_FIELDS.map((f) => [f.key, form[f.key].trim() === '' ? NaN : Number(form[f.key])])),
+    systemPrompt: form.systemPrompt,
+  });
+  const issue = parsed.success ? null : parsed.error.issues[0];
+  const invalidKey = issue?.path[0] as keyof Settings | undefined;
+  const changed = parsed.success
+    ? (Object.keys(settings) as (keyof Settings)[]).filter((k) => parsed.data[k] !== settings[k])
+    : [];
+  const reloads = changed.some((k) => k === 'threads' || k === 'contextSize' || k === 'sequences');
+
+  const save = async () => {
+    if (!parsed.success || changed.length === 0) return;
+    const patch = Object.fromEntries(changed.map((k) => [k, parsed.data[k]])) as Partial<Settings>;
+    setState({ kind: 'saving' });
+    const err = await updateSettings(patch);
+    if (err) setState({ kind: 'error', text: err });
+    else toast(reloads ? 'Settings saved; the model was reloaded.' : 'Settings saved.');
+    // On success the form re-mounts from the saved values (see SettingsForm).
+  };
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-chat">
+      <h3 id="settings-chat">Replies</h3>
+      <form
+        className="settings-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <div className="fields">
+          {NUMBER_FIELDS.map((f) => (
+            <div key={f.key} className="field">
+              <label htmlFor={`setting-${f.key}`}>{f.label}</label>
+              <input
+                id={`setting-${f.key}`}
+                type="number"
+                inputMode="decimal"
+                step={f.step ?? '1'}
+                value={form[f.key]}
+                onChange={(e) => setForm({ ...form, [f.key]: e.target.value })}
+                aria-invalid={invalidKey === f.key ? true : undefined}
+                aria-describedby={`setting-${f.key}-help`}
+              />
+              <small id={`setting-${f.key}-help`}>{f.help}</small>
+            </div>
+          ))}
+        </div>
+        <div className="field">
+          <label htmlFor="setting-systemPrompt">System prompt</label>
+          <textarea
+            id="setting-systemPrompt"
+            rows={3}
+            value={form.systemPrompt}
+            onChange={(e) => setForm({ ...form, systemPrompt: e.target.value })}
+          />
+        </div>
+        {issue && (
+          <p className="form-error" role="alert">
+            {labelOf(invalidKey)}: {issue.message === 'Invalid input: expected number, received NaN' ? 'enter a number' : issue.message}
+          </p>
+        )}
+        {state.kind === 'error' && (
+          <p className="form-error" role="alert">
+            {state.text}
+          </p>
+        )}
+        <div className="row">
+          <button type="submit" className="primary" disabled={!parsed.success || changed.length === 0 || state.kind === 'saving'}>
+            {state.kind === 'saving' ? (reloads ? 'Reloading the model…' : 'Saving…') : 'Save settings'}
+          </button>
+          {reloads && <span className="hint">Saving reloads the model with the new values.</span>}
+        </div>
+      </form>
+    </section>
+  );
+}
+
+function labelOf(key: keyof Settings | undefined): string {
+  if (key === 'systemPrompt') return 'System prompt';
+  return NUMBER_FIELDS.find((f) => f.key === key)?.label ?? 'Settings';
+}
+
+function ExportSection() {
+  const activeId = useApp((s) => s.activeId);
+  const dataDir = useApp((s) => s.status?.dataDir ?? '');
+  const run = async (format: 'markdown' | 'json', conversationId?: string) => {
+    const file = await exportConversations(format, conversationId);
+    if (file) downloadText(file.filename, file.mimeType, file.content);
+  };
+  return (
+    <section className="settings-section" aria-labelledby="settings-export">
+      <h3 id="settings-export">Your data</h3>
+      <p className="hint">
+        Stored on this computer in <code>{dataDir}</code>.
+      </p>
+      <div className="row wrap">
+        <button type="button" className="secondary" disabled={!activeId} onClick={() => void run('markdown', activeId ?? undefined)}>
+          <DownloadIcon size={14} /> This chat as Markdown
+        </button>
+        <button type="button" className="secondary" disabled={!activeId} onClick={() => void run('json', activeId ?? undefined)}>
+          <DownloadIcon size={14} /> This chat as JSON
+        </button>
+        <button type="button" className="secondary" onClick={() => void run('markdown')}>
+          <DownloadIcon size={14} /> All chats as Markdown
+        </button>
+        <button type="button" className="secondary" onClick={() => void run('json')}>
+          <DownloadIcon size={14} /> All chats as JSON
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function DangerZone() {
+  const [typed, setTyped] = useState('');
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  return (
+    <section className="settings-section danger-zone" aria-labelledby="settings-danger">
+      <h3 id="settings-danger">Delete all my data</h3>
+      <p className="hint">Every conversation and message is deleted from this computer. This cannot be undone.</p>
+      <form
+        className="gate-row"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          if (typed !== 'DELETE') return;
+          setState({ busy: true, error: null });
+          const err = await deleteAllData();
+          setState({ busy: false, error: err });
+          if (!err) {
+            setTyped('');
+            openSettings(false);
+          }
+        }}
+      >
+        <input
+          type="text"
+          aria-label="Type DELETE to confirm"
+          placeholder="Type DELETE to confirm"
+          autoComplete="off"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+        />
+        <button type="submit" className="danger" disabled={typed !== 'DELETE' || state.busy}>
+          Delete all my data
+        </button>
+      </form>
+      {state.error && (
+        <p className="form-error" role="alert">
+          {state.error}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,16 @@
+export function isMac(): boolean {
+  return typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+}
+
+export const SHORTCUTS: readonly { keys: string; what: string }[] = [
+  { keys: 'Enter', what: 'Send the message' },
+  { keys: 'Shift+Enter', what: 'New line in the message' },
+  { keys: 'Esc', what: 'Stop the reply being written' },
+  { keys: 'Mod+N', what: 'New chat' },
+  { keys: 'Mod+K', what: 'Search messages' },
+  { keys: '?', what: 'Show these shortcuts' },
+];
+
+export function keysLabel(keys: string): string {
+  return keys.replace('Mod+', isMac() ? '⌘' : 'Ctrl+');
+}

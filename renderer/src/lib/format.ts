@@ -1,0 +1,84 @@
+import type { ReplyStats } from '../../../app/contract/index.js';
+
+/** Splits a search snippet into plain and matched parts: matches are wrapped in [[ and ]]. */
+export function snippetParts(snippet: string): { text: string; match: boolean }[] {
+  const parts: { text: string; match: boolean }[] = [];
+  const re = /\[\[([\s\S]*?)\]\]/g;
+  let last = 0;
+  for (let m = re.exec(snippet); m; m = re.exec(snippet)) {
+    if (m.index > last) parts.push({ text: snippet.slice(last, m.index), match: false });
+    if (m[1]) parts.push({ text: m[1], match: true });
+    last = m.index + m[0].length;
+  }
+  if (last < snippet.length) parts.push({ text: snippet.slice(last), match: false });
+  return parts;
+}
+
+export function percent(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return '–';
+  const v = p * 100;
+  if (v > 0 && v < 1) return '<1%';
+  return `${Math.round(v)}%`;
+}
+
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `${m} min ${s} s`;
+}
+
+export function rate(tps: number | null | undefined): string {
+  if (tps === null || tps === undefined || !Number.isFinite(tps)) return '–';
+  return `${tps >= 100 ? Math.round(tps) : tps.toFixed(1)} tok/s`;
+}
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** "Today 14:05", "Yesterday", "Mon", "12 Mar", "12 Mar 2023": short, for the sidebar. */
+export function when(ts: number, now = Date.now()): string {
+  const d = new Date(ts);
+  const n = new Date(now);
+  const sameDay = d.toDateString() === n.toDateString();
+  if (sameDay) return d.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
+  const yesterday = new Date(n);
+  yesterday.setDate(n.getDate() - 1);
+  if (d.toDateString() === yesterday.toDateString()) return 'Yesterday';
+  if (now - ts < 6 * 86_400_000 && ts < now) return d.toLocaleDateString(undefined, { weekday: 'short' });
+  if (d.getFullYear() === n.getFullYear()) return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+  return d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+export const CONFIDENCE_HELP =
+  'How sure the model was of the words it picked. p10: nine in ten of its tokens had at least this probability. ' +
+  'min p: the least likely token it picked. Low values mean it was guessing somewhere: check the reply.';
+
+/** Confidence is "low" when a tenth of the reply was picked at under 30% probability. */
+export function confidenceLevel(stats: ReplyStats): 'low' | 'ok' | 'unknown' {
+  const p = stats.confidence.p10;
+  if (p === null) return 'unknown';
+  return p < 0.3 ? 'low' : 'ok';
+}
+
+export function stopReasonNote(stats: ReplyStats): string | null {
+  switch (stats.stopReason) {
+    case 'max-tokens':
+      return 'Cut off at the reply length limit (Settings → Max reply tokens).';
+    case 'context-full':
+      return 'Cut off: the conversation filled the model’s context.';
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,91 @@
+import type { Conversation, Message, SearchHit, Status } from '../../app/contract/index.js';
+import { createStore, useSelector } from './lib/store.js';
+
+/** A reply being written in one conversation, as this window sees it. */
+export interface Generation {
+  conversationId: string;
+  /** Known once the stream's `start` event arrived (or from getStatus after a reload). */
+  messageId: string | null;
+  /** Null when the reply was started by another window (or before a reload): we only watch it. */
+  controller: AbortController | null;
+  stopping: boolean;
+}
+
+export interface ToastData {
+  id: number;
+  text: string;
+  kind: 'info' | 'error';
+  action?: { label: string; run: () => void };
+}
+
+export interface AppState {
+  /** 'missing': no token in the address or this tab; 'rejected': the server refused it. */
+  auth: 'ok' | 'missing' | 'rejected';
+  status: Status | null;
+  /** Set when the server could not be reached; the banner offers a retry. */
+  offline: boolean;
+  /** A failure to start at all (e.g. the first getStatus failed with an error sentence). */
+  fatal: string | null;
+  conversations: Conversation[];
+  conversationsLoaded: boolean;
+  /** Null: a new chat that is saved when its first message is sent. */
+  activeId: string | null;
+  /** Messages per conversation, kept while the window lives so switching back is instant. */
+  messages: Record<string, Message[]>;
+  /** Conversation whose messages are being fetched for the first time. */
+  loadingMessages: string | null;
+  generations: Record<string, Generation>;
+  /** Error shown above the composer (e.g. a message that is too long). */
+  composerError: string | null;
+  /** A message to scroll to and highlight (from search). */
+  focusMessageId: string | null;
+  modelLoadError: string | null;
+  searchQuery: string;
+  searchHits: SearchHit[] | null;
+  searchError: string | null;
+  settingsOpen: boolean;
+  shortcutsOpen: boolean;
+  toasts: ToastData[];
+}
+
+export const initialState: AppState = {
+  auth: 'ok',
+  status: null,
+  offline: false,
+  fatal: null,
+  conversations: [],
+  conversationsLoaded: false,
+  activeId: null,
+  messages: {},
+  loadingMessages: null,
+  generations: {},
+  composerError: null,
+  focusMessageId: null,
+  modelLoadError: null,
+  searchQuery: '',
+  searchHits: null,
+  searchError: null,
+  settingsOpen: false,
+  shortcutsOpen: false,
+  toasts: [],
+};
+
+export const store = createStore<AppState>(initialState);
+
+export function useApp<T>(select: (s: AppState) => T): T {
+  return useSelector(store, select);
+}
+
+const NO_MESSAGES: Message[] = [];
+
+export function selectActiveMessages(s: AppState): Message[] {
+  return (s.activeId && s.messages[s.activeId]) || NO_MESSAGES;
+}
+
+export function selectActiveGeneration(s: AppState): Generation | null {
+  return (s.activeId && s.generations[s.activeId]) || null;
+}
+
+export function selectModelReady(s: AppState): boolean {
+  return s.status?.model.state === 'ready';
+}

@@ -1,0 +1,268 @@
+/**
+ * The chat window end to end: the real browser-mode server (a child process, as a person starts
+ * it), a generated model, and Debian's Chromium driven by role and accessible name.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+import { tinyModel } from '../helpers/models.js';
+import { apiCall, buildRenderer, chromiumPath, launchChromium, startBrowserMode, type BrowserModeServer } from './browser-mode.js';
+
+const WAIT = { timeout: 60_000, interval: 100 };
+
+// Fail the whole file at once, with the reason, when Chromium is not installed.
+chromiumPath();
+
+let browser: Browser;
+
+beforeAll(async () => {
+  buildRenderer();
+  browser = await launchChromium();
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Whitespace-insensitive text, since Markdown rendering reflows line breaks. */
+const norm = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+function ui(page: Page) {
+  const log = page.getByRole('log', { name: 'Messages' });
+  return {
+    input: page.getByRole('textbox', { name: 'Message', exact: true }),
+    send: page.getByRole('button', { name: 'Send', exact: true }),
+    stop: page.getByRole('button', { name: 'Stop', exact: true }),
+    regenerate: page.getByRole('button', { name: 'Regenerate', exact: true }),
+    newChat: page.getByRole('button', { name: 'New chat', exact: true }),
+    search: page.getByRole('searchbox', { name: 'Search messages' }),
+    conversations: page.getByRole('list', { name: 'Conversations' }),
+    log,
+    replies: log.getByRole('article', { name: 'Modest', exact: true }),
+    userMessages: log.getByRole('article', { name: 'You', exact: true }),
+  };
+}
+
+async function replyText(reply: Locator): Promise<string> {
+  return norm(await reply.locator('.reply-body').innerText());
+}
+
+/** Resolves once the reply has finished streaming (its footer shows how it ended). */
+async function settled(reply: Locator): Promise<string> {
+  await expect.poll(async () => (await reply.getAttribute('data-status')) ?? '', WAIT).not.toBe('');
+  await expect.poll(async () => reply.getByText('Writing…').count(), WAIT).toBe(0);
+  return (await reply.getAttribute('data-status')) ?? '';
+}
+
+describe('chat window (confident model)', () => {
+  let server: BrowserModeServer;
+  let context: BrowserContext;
+  let page: Page;
+  let expectedReply: string;
+
+  beforeAll(async () => {
+    const model = await tinyModel('confident');
+    expectedReply = model.expectedReply;
+    server = await startBrowserMode({ model: model.path });
+    context = await browser.newContext();
+    page = await context.newPage();
+    await page.goto(server.url);
+  }, 300_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.stop();
+  });
+
+  it('removes the token from the address and keeps working', async () => {
+    await ui(page).input.waitFor();
+    expect(page.url()).not.toContain('token');
+    expect(page.url()).toBe(`${server.origin}/`);
+  });
+
+  it('cannot send an empty message', async () => {
+    const { input, send, replies } = ui(page);
+    await expect.poll(() => input.isEnabled(), WAIT).toBe(true);
+    expect(await send.isDisabled()).toBe(true);
+    await input.fill('   \n  ');
+    expect(await send.isDisabled()).toBe(true);
+    await input.press('Enter');
+    expect(await replies.count()).toBe(0);
+    await input.fill('');
+  });
+
+  it('sends with Enter and streams the model’s reply', async () => {
+    const { input, replies, userMessages, stop } = ui(page);
+    await input.fill('Hello there, little model');
+    await input.press('Enter');
+    await expect.poll(() => userMessages.count(), WAIT).toBe(1);
+    expect(norm(await userMessages.first().innerText())).toContain('Hello there, little model');
+    // The input is cleared and the Stop button appears while the reply streams (or it is done already).
+    expect(await input.inputValue()).toBe('');
+    const reply = replies.last();
+    await reply.waitFor();
+    expect(await settled(reply)).toBe('complete');
+    expect(await stop.count()).toBe(0);
+    expect(await replyText(reply)).toBe(norm(expectedReply));
+    // The footer tells how the reply was made.
+    const footer = norm(await reply.innerText());
+    expect(footer).toMatch(/tok\/s/);
+    expect(footer).toMatch(/confidence p10 \d+%/);
+    expect(footer).toMatch(/first token/);
+  });
+
+  it('keeps the conversation titled in the sidebar', async () => {
+    const { conversations } = ui(page);
+    await expect.poll(() => conversations.getByRole('listitem').count(), WAIT).toBe(1);
+    expect(norm(await conversations.innerText())).toContain('Hello there');
+  });
+
+  it('regenerates the last reply', async () => {
+    const { regenerate, replies } = ui(page);
+    const before = await replies.last().getAttribute('id');
+    await regenerate.click();
+    const reply = replies.last();
+    await expect.poll(async () => (await reply.getAttribute('id').catch(() => null)) ?? before, WAIT).not.toBe(before);
+    expect(await replies.count()).toBe(1);
+    expect(await settled(reply)).toBe('complete');
+    expect((await replyText(reply)).length).toBeGreaterThan(0);
+    await expect.poll(() => regenerate.isEnabled(), WAIT).toBe(true);
+  });
+
+  it('finds the history again after a reload', async () => {
+    await page.reload();
+    const { conversations, userMessages, replies } = ui(page);
+    await conversations.getByRole('button', { name: /^Hello there/ }).click();
+    await expect.poll(() => userMessages.count(), WAIT).toBe(1);
+    expect(norm(await userMessages.first().innerText())).toContain('Hello there, little model');
+    expect(await replies.count()).toBe(1);
+  });
+
+  it('searches messages and opens the conversation at the hit', async () => {
+    const p = ui(page);
+    await p.newChat.click();
+    await expect.poll(() => p.userMessages.count(), WAIT).toBe(0);
+    await p.search.fill('little');
+    const results = page.getByRole('list', { name: 'Search results' });
+    const hit = results.getByRole('button').first();
+    await hit.waitFor();
+    expect(await results.locator('mark').first().innerText()).toMatch(/little/i);
+    await hit.click();
+    await expect.poll(() => p.userMessages.count(), WAIT).toBe(1);
+    expect(norm(await p.userMessages.first().innerText())).toContain('little model');
+    await p.search.fill('');
+  });
+
+  it('answers 401 to the API without the token', async () => {
+    const none = await apiCall(server, 'listConversations', {}, null);
+    expect(none.status).toBe(401);
+    expect((none.body as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+    const wrong = await apiCall(server, 'getStatus', {}, 'not-the-token');
+    expect(wrong.status).toBe(401);
+    const ok = await apiCall(server, 'getStatus', {});
+    expect(ok.status).toBe(200);
+  });
+
+  it('tells a window without the token to open the printed link', async () => {
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      await p.goto(`${server.origin}/`);
+      await p.getByRole('heading', { name: 'Open the link Modest printed' }).waitFor();
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('stopping a reply (never-stopping model)', () => {
+  let server: BrowserModeServer;
+  let context: BrowserContext;
+  let page: Page;
+  let modelPath: string;
+
+  beforeAll(async () => {
+    modelPath = (await tinyModel('never-stopping')).path;
+    // Started without a model: the window asks for one.
+    server = await startBrowserMode();
+    // Long replies, so there is always something left to stop.
+    await apiCall(server, 'updateSettings', { maxReplyTokens: 32_768 });
+    context = await browser.newContext();
+    page = await context.newPage();
+    await page.goto(server.url);
+  }, 300_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.stop();
+  });
+
+  it('asks for a model, explains a bad path, then loads a good one', async () => {
+    const path = page.getByRole('textbox', { name: 'Model file path' });
+    await path.fill('/no/such/model.gguf');
+    await page.getByRole('button', { name: 'Load model' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(norm(await alert.innerText()).length).toBeGreaterThan(10);
+
+    await path.fill(modelPath);
+    await page.getByRole('button', { name: 'Load model' }).click();
+    await expect.poll(() => ui(page).input.isEnabled(), WAIT).toBe(true);
+  });
+
+  it('Stop keeps the partial reply, marked stopped', async () => {
+    const { input, send, stop, replies } = ui(page);
+    await input.fill('Tell me a story that never ends');
+    await send.click();
+    await stop.waitFor();
+    // The model writes ~2,000 tokens in a couple of seconds: press Stop from inside the page the
+    // moment the first words are on screen, so the test never races the end of the reply.
+    await whenReplyHasText(page, { clickStop: true });
+    const reply = replies.last();
+    expect(await settled(reply)).toBe('partial');
+    expect(norm(await reply.innerText())).toContain('stopped');
+    const kept = await replyText(reply);
+    expect(kept.length).toBeGreaterThan(0);
+
+    // The server kept the same partial text.
+    const convs = (await apiCall(server, 'listConversations', {})).body as { id: string }[];
+    const msgs = (await apiCall(server, 'getMessages', { conversationId: convs[0]!.id })).body as {
+      role: string;
+      status: string;
+      content: string;
+    }[];
+    const saved = msgs.at(-1)!;
+    expect(saved.role).toBe('assistant');
+    expect(saved.status).toBe('partial');
+    expect(norm(saved.content).length).toBeGreaterThan(0);
+    await expect.poll(() => send.count(), WAIT).toBe(1);
+  });
+
+  it('Esc stops too', async () => {
+    const { input, replies } = ui(page);
+    await input.fill('Another one');
+    await input.press('Enter');
+    await expect.poll(() => replies.count(), WAIT).toBe(2);
+    await whenReplyHasText(page);
+    await page.keyboard.press('Escape');
+    expect(await settled(replies.nth(1))).toBe('partial');
+  });
+});
+
+/**
+ * Waits, checking every frame inside the page, until the last reply shows text; with `clickStop`,
+ * clicks the Stop button right then, in the same frame.
+ */
+async function whenReplyHasText(page: Page, opts: { clickStop?: boolean } = {}): Promise<void> {
+  await page.waitForFunction(
+    (clickStop) => {
+      const replies = document.querySelectorAll('[role="log"] article[aria-label="Modest"]');
+      const last = replies[replies.length - 1];
+      const text = last?.querySelector('.reply-body')?.textContent?.trim() ?? '';
+      if (text === '') return false;
+      if (clickStop) document.querySelector<HTMLButtonElement>('button[aria-label="Stop"]')?.click();
+      return true;
+    },
+    opts.clickStop ?? false,
+    { polling: 'raf', timeout: 60_000 },
+  );
+}

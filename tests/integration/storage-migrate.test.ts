@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS } from '../../app/contract/index.js';
+import { openStorage } from '../../app/storage/index.js';
+import { LATEST_VERSION, migrate, schemaVersion } from '../../app/storage/migrate.js';
+import { MIGRATIONS } from '../../app/storage/migrations/index.js';
+import { DB_FILE, openDatabase } from '../../app/storage/open.js';
+import { expectCode, useTempDirs } from '../helpers/storage-fixtures.js';
+
+const { tmpDir, open } = useTempDirs('modest-migrate-');
+
+/** A database stopped at `version`, as an older Modest left it. */
+function dbAt(version: number) {
+  const dir = tmpDir();
+  const db = openDatabase(path.join(dir, DB_FILE));
+  migrate(db, { target: version });
+  expect(schemaVersion(db)).toBe(version);
+  return { dir, db };
+}
+
+/**
+ * Rows written the way the schema of each earlier version allowed. Adding migration N+1 means
+ * adding a seed for version N here (the test below insists).
+ */
+const seeds: Record<number, (db: BetterSqlite3.Database) => void> = {
+  1: (db) => {
+    db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c1', 'Old chat', 1000, 3000)").run();
+    db.prepare("INSERT INTO conversations (id, title, created_at, updated_at, deleted_at) VALUES ('c2', 'Binned', 1000, 1000, 2000)").run();
+    const msg = db.prepare('INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at, stats_json, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    msg.run('m1', 'c1', 'user', 'Where did I put the invoice from Brightwater?', 'complete', 1000, 1000, null, null);
+    msg.run('m2', 'c1', 'assistant', 'In the blue folder.', 'partial', 2000, 3000, null, null);
+    msg.run('m3', 'c2', 'user', 'Brightwater again', 'complete', 1000, 1000, null, null);
+    db.prepare(
+      `INSERT INTO usage_events (time, conversation_id, message_id, route, model, prompt_tokens, completion_tokens, duration_ms, token_count, outcome)
+       VALUES (2000, 'c1', 'm2', 'local', 'tiny', 10, 4, 99, 4, 'aborted')`,
+    ).run();
+  },
+};
+
+describe('migrations', () => {
+  it('are numbered 1..n in order, one module each', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(MIGRATIONS.map((m) => expect.stringMatching(new RegExp(`^${String(m.version).padStart(3, '0')}_`))));
+    expect(LATEST_VERSION).toBeGreaterThanOrEqual(2);
+  });
+
+  it('build the whole schema from an empty folder, with WAL, NORMAL sync and foreign keys on', () => {
+    const s = open();
+    expect(fs.readdirSync(s.dataDir).sort()).toEqual(expect.arrayContaining(['modest.db', 'modest.lock']));
+    s.close();
+    const db = openDatabase(s.dbPath);
+    try {
+      expect(schemaVersion(db)).toBe(LATEST_VERSION);
+      const names = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')").all().map((r) => r.name);
+      expect(names).toEqual(expect.arrayContaining(['conversations', 'messages', 'usage_events', 'settings', 'messages_fts', 'messages_fts_insert', 'messages_fts_delete', 'messages_fts_update']));
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+      expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+      expect(migrate(db)).toEqual([]); // idempotent
+      // CHECK constraints hold even for writes that bypass the repositories.
+      db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 't', 1, 1)").run();
+      expect(() => db.prepare("INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at) VALUES ('m', 'c', 'system', '', 'complete', 1, 1)").run()).toThrow(/CHECK/);
+      expect(() => db.prepare("INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at) VALUES ('m', 'c', 'user', '', 'done', 1, 1)").run()).toThrow(/CHECK/);
+      expect(() => db.prepare("INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at) VALUES ('m', 'nope', 'user', '', 'complete', 1, 1)").run()).toThrow(/FOREIGN KEY/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('has a seed for every earlier version', () => {
+    expect(Object.keys(seeds).map(Number)).toEqual(Array.from({ length: LATEST_VERSION - 1 }, (_, i) => i + 1));
+  });
+
+  it.each(Array.from({ length: LATEST_VERSION - 1 }, (_, i) => i + 1))('upgrade from version %i keeps the data and the new features work on it', (version) => {
+    const { dir, db } = dbAt(version);
+    seeds[version]!(db);
+    db.close();
+
+    const s = open(dir);
+    expect(s.conversations.list().map((c) => [c.id, c.title, c.keepLocal, c.updatedAt])).toEqual([['c1', 'Old chat', true, 3000]]);
+    expect(s.messages.list('c1').map((m) => [m.id, m.role, m.content, m.status])).toEqual([
+      ['m1', 'user', 'Where did I put the invoice from Brightwater?', 'complete'],
+      ['m2', 'assistant', 'In the blue folder.', 'partial'],
+    ]);
+    expect(s.usage.list().map((u) => [u.conversationId, u.messageId, u.outcome, u.sampler])).toEqual([['c1', 'm2', 'aborted', null]]);
+    // 002: messages written before the index existed are searchable, deleted ones still hidden.
+    expect(s.search("what's the Brightwater invoice?").map((h) => h.messageId)).toEqual(['m1']);
+    expect(s.search('blue folder').map((h) => h.messageId)).toEqual(['m2']);
+    s.conversations.restore('c2');
+    expect(s.search('Brightwater').map((h) => h.messageId).sort()).toEqual(['m1', 'm3']);
+    // ...and stay in step with new writes.
+    s.messages.update('m2', { content: 'In the red folder.', status: 'complete' });
+    expect(s.search('blue')).toEqual([]);
+    expect(s.search('red').map((h) => h.messageId)).toEqual(['m2']);
+    // 002: settings.
+    expect(s.settings.get()).toEqual(DEFAULT_SETTINGS);
+    expect(s.settings.update({ threads: 2 }).threads).toBe(2);
+    s.close();
+    const check = new Database(path.join(dir, DB_FILE), { readonly: true });
+    expect(schemaVersion(check)).toBe(LATEST_VERSION);
+    check.close();
+  });
+
+  it('refuses a database from a newer Modest, clearly, and does not keep the folder locked', () => {
+    const { dir, db } = dbAt(LATEST_VERSION);
+    db.pragma(`user_version = ${LATEST_VERSION + 7}`);
+    db.close();
+    const e = expectCode(() => openStorage(dir), 'INTERNAL');
+    expect(e.message).toMatch(/from a newer Modest/);
+    // Still INTERNAL, not DATA_DIR_LOCKED: the failed open let go of the lock.
+    expectCode(() => openStorage(dir), 'INTERNAL');
+  });
+
+  it('applies each migration atomically: a failing one leaves the previous version intact', () => {
+    const { db } = dbAt(LATEST_VERSION);
+    const broken = [...MIGRATIONS, { version: LATEST_VERSION + 1, name: 'broken', sql: 'CREATE TABLE half_done (x); SELECT * FROM no_such_table;' }];
+    expect(() => migrate(db, { migrations: broken })).toThrow(/no_such_table/);
+    expect(schemaVersion(db)).toBe(LATEST_VERSION);
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'").get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('reports a damaged database file clearly', () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, DB_FILE), Buffer.alloc(8192, 'not a database '));
+    const e = expectCode(() => openStorage(dir), 'INTERNAL');
+    expect(e.message).toMatch(/damaged or is not a Modest database/);
+    expectCode(() => openStorage(dir), 'INTERNAL');
+  });
+});

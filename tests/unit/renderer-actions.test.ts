@@ -1,0 +1,156 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ChatEvent, Message } from '../../app/contract/index.js';
+import { sendMessage, stopGeneration } from '../../renderer/src/actions.js';
+import { initialState, store } from '../../renderer/src/state.js';
+
+/** The window's data flow against a scripted server: the real client, transport and store. */
+
+const conversation = { id: 'c1', title: 'New chat', keepLocal: true, createdAt: 1, updatedAt: 1 };
+
+function message(over: Partial<Message>): Message {
+  return {
+    id: 'm',
+    conversationId: 'c1',
+    role: 'assistant',
+    content: '',
+    status: 'complete',
+    createdAt: 1,
+    updatedAt: 1,
+    stats: null,
+    error: null,
+    ...over,
+  };
+}
+
+/** An SSE response the test writes into event by event. */
+function controlledStream() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const enc = new TextEncoder();
+  return {
+    response: new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
+    push: (e: ChatEvent) => controller.enqueue(enc.encode(`data: ${JSON.stringify(e)}\n\n`)),
+    close: () => controller.close(),
+  };
+}
+
+type Handler = (name: string, body: unknown) => Response | Promise<Response>;
+let calls: { name: string; body: unknown }[];
+
+function serve(handler: Handler) {
+  vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
+    const name = url.replace(/^.*\/api\/(call|stream)\//, '');
+    const body = JSON.parse(String(init.body)) as unknown;
+    calls.push({ name, body });
+    return handler(name, body);
+  });
+}
+
+const until = async (cond: () => boolean) => {
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(cond()).toBe(true);
+};
+
+beforeEach(() => {
+  calls = [];
+  store.set(initialState);
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe('renderer actions', () => {
+  it('sends in a new chat: creates it, shows the text at once, streams the reply into the store', async () => {
+    const s = controlledStream();
+    serve((name) => {
+      if (name === 'createConversation') return Response.json(conversation);
+      if (name === 'listConversations') return Response.json([{ ...conversation, title: 'Hello' }]);
+      if (name === 'sendMessage') return s.response;
+      throw new Error(name);
+    });
+
+    const started = sendMessage('Hello');
+    await until(() => store.get().activeId === 'c1');
+    // The user's text is on screen before the server answers.
+    expect(store.get().messages.c1?.map((m) => m.content)).toEqual(['Hello']);
+
+    const user = message({ id: 'u1', role: 'user', content: 'Hello' });
+    s.push({ type: 'user', message: user });
+    s.push({ type: 'start', message: message({ id: 'a1', status: 'partial' }) });
+    expect(await started).toBe(true);
+    await until(() => store.get().generations.c1?.messageId === 'a1');
+
+    s.push({ type: 'delta', messageId: 'a1', text: 'Hi ' });
+    s.push({ type: 'delta', messageId: 'a1', text: 'there' });
+    await until(() => store.get().messages.c1?.[1]?.content === 'Hi there');
+
+    s.push({ type: 'done', message: message({ id: 'a1', content: 'Hi there', status: 'complete' }) });
+    s.close();
+    await until(() => store.get().generations.c1 === undefined);
+    const msgs = store.get().messages.c1!;
+    expect(msgs.map((m) => [m.id, m.role, m.content, m.status])).toEqual([
+      ['u1', 'user', 'Hello', 'complete'],
+      ['a1', 'assistant', 'Hi there', 'complete'],
+    ]);
+    await until(() => store.get().conversations[0]?.title === 'Hello');
+  });
+
+  it('gives the text back and shows the reason when the server refuses before streaming', async () => {
+    store.set({ activeId: 'c1', messages: { c1: [] } });
+    serve((name) => {
+      if (name === 'sendMessage') {
+        return Response.json({ error: { code: 'PROMPT_TOO_LONG', message: 'This message is too long.' } }, { status: 413 });
+      }
+      return Response.json([]);
+    });
+    expect(await sendMessage('x'.repeat(50))).toBe(false);
+    expect(store.get().composerError).toBe('This message is too long.');
+    expect(store.get().messages.c1).toEqual([]);
+    expect(store.get().generations.c1).toBeUndefined();
+  });
+
+  it('refuses an empty message without asking the server', async () => {
+    serve(() => {
+      throw new Error('no request expected');
+    });
+    expect(await sendMessage('  \n ')).toBe(false);
+    expect(store.get().composerError).toMatch(/Type a message/);
+    expect(calls).toEqual([]);
+  });
+
+  it('Stop asks the server to stop that reply and keeps the partial text', async () => {
+    store.set({ activeId: 'c1', messages: { c1: [] } });
+    const s = controlledStream();
+    serve((name) => {
+      if (name === 'sendMessage') return s.response;
+      if (name === 'stopGeneration') return Response.json({ stopped: true });
+      return Response.json([]);
+    });
+    const started = sendMessage('Go on forever');
+    s.push({ type: 'user', message: message({ id: 'u1', role: 'user', content: 'Go on forever' }) });
+    s.push({ type: 'start', message: message({ id: 'a1', status: 'partial' }) });
+    s.push({ type: 'delta', messageId: 'a1', text: 'Once upon' });
+    expect(await started).toBe(true);
+    await until(() => store.get().generations.c1?.messageId === 'a1');
+
+    await stopGeneration('c1');
+    expect(calls.find((c) => c.name === 'stopGeneration')?.body).toEqual({ messageId: 'a1' });
+    expect(store.get().generations.c1?.stopping).toBe(true);
+
+    s.push({ type: 'done', message: message({ id: 'a1', content: 'Once upon', status: 'partial' }) });
+    s.close();
+    await until(() => store.get().generations.c1 === undefined);
+    expect(store.get().messages.c1?.[1]).toMatchObject({ content: 'Once upon', status: 'partial' });
+  });
+
+  it('marks a reply that failed while streaming with the error sentence', async () => {
+    store.set({ activeId: 'c1', messages: { c1: [] } });
+    const s = controlledStream();
+    serve((name) => (name === 'sendMessage' ? s.response : Response.json([])));
+    void sendMessage('Hi');
+    s.push({ type: 'user', message: message({ id: 'u1', role: 'user', content: 'Hi' }) });
+    s.push({ type: 'start', message: message({ id: 'a1', status: 'partial' }) });
+    s.push({ type: 'error', messageId: 'a1', error: { code: 'GENERATION_FAILED', message: 'The model failed while writing a reply.' } });
+    s.close();
+    await until(() => store.get().generations.c1 === undefined);
+    expect(store.get().messages.c1?.[1]).toMatchObject({ status: 'error', error: 'The model failed while writing a reply.' });
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { takeTokenFromLocation } from '../../renderer/src/api.js';
+import { createDeltaBatcher } from '../../renderer/src/lib/batcher.js';
+import { duration, percent, rate, snippetParts } from '../../renderer/src/lib/format.js';
+import { createStore } from '../../renderer/src/lib/store.js';
+
+describe('renderer helpers', () => {
+  it('splits search snippets on [[ ]] marks', () => {
+    expect(snippetParts('…the [[cat]] sat on [[the mat]]')).toEqual([
+      { text: '…the ', match: false },
+      { text: 'cat', match: true },
+      { text: ' sat on ', match: false },
+      { text: 'the mat', match: true },
+    ]);
+    expect(snippetParts('no match')).toEqual([{ text: 'no match', match: false }]);
+    expect(snippetParts('[[a]]')).toEqual([{ text: 'a', match: true }]);
+  });
+
+  it('formats confidence, speed and durations for the reply footer', () => {
+    expect(percent(0.874)).toBe('87%');
+    expect(percent(0.004)).toBe('<1%');
+    expect(percent(null)).toBe('–');
+    expect(rate(31.44)).toBe('31.4 tok/s');
+    expect(rate(null)).toBe('–');
+    expect(duration(180)).toBe('180 ms');
+    expect(duration(2340)).toBe('2.3 s');
+    expect(duration(125_000)).toBe('2 min 5 s');
+  });
+
+  it('takes the token from #token=, stores it and removes it from the address', () => {
+    const stored = new Map<string, string>();
+    const storage = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) };
+    let replaced: string | null = null;
+    const token = takeTokenFromLocation({ hash: '#token=abc123', pathname: '/', search: '' }, storage, (u) => (replaced = u));
+    expect(token).toBe('abc123');
+    expect(replaced).toBe('/');
+    // A reload: no hash any more, the token comes from this tab's storage.
+    replaced = null;
+    expect(takeTokenFromLocation({ hash: '', pathname: '/', search: '' }, storage, (u) => (replaced = u))).toBe('abc123');
+    expect(replaced).toBeNull();
+    // Other hash parameters survive.
+    takeTokenFromLocation({ hash: '#token=zz&view=x', pathname: '/app', search: '?q=1' }, storage, (u) => (replaced = u));
+    expect(replaced).toBe('/app?q=1#view=x');
+    expect(takeTokenFromLocation({ hash: '', pathname: '/', search: '' }, { getItem: () => null, setItem: () => {} }, () => {})).toBeNull();
+  });
+
+  it('batches deltas until the next frame', () => {
+    const frames: (() => void)[] = [];
+    const applied: Record<string, string>[] = [];
+    const b = createDeltaBatcher((p) => applied.push(Object.fromEntries(p)), (cb) => frames.push(cb));
+    b.push('m1', 'Hel');
+    b.push('m1', 'lo');
+    b.push('m2', '!');
+    expect(applied).toEqual([]);
+    expect(frames).toHaveLength(1);
+    frames.shift()!();
+    expect(applied).toEqual([{ m1: 'Hello', m2: '!' }]);
+    b.push('m1', ' world');
+    b.flush();
+    expect(applied.at(-1)).toEqual({ m1: ' world' });
+    frames.forEach((f) => f());
+    expect(applied).toHaveLength(2);
+  });
+
+  it('store notifies only on real changes', () => {
+    const s = createStore({ a: 1, b: [1] });
+    let calls = 0;
+    s.subscribe(() => calls++);
+    s.set({ a: 1 });
+    expect(calls).toBe(0);
+    s.set((st) => ({ a: st.a + 1 }));
+    expect(calls).toBe(1);
+    expect(s.get()).toEqual({ a: 2, b: [1] });
+  });
+});
