@@ -8,6 +8,8 @@
  *     interleaved runs, with the spread. Goal ≥ 0.95.
  * P2  time to first token at turn 10 ÷ turn 2 of one conversation (KV reuse). Goal ≤ 1.2.
  * EL  the server process's largest event-loop delay while it streams a long reply over HTTP.
+ * C   what full-vocabulary confidence costs per token: node-llama-cpp's raw decode loop with and
+ *     without `confidence: true` (its native side sorts every candidate to report it).
  * T   decode tokens/s at 1, 2 and 4 threads (the evidence for the default thread count).
  */
 import fs from 'node:fs';
@@ -43,6 +45,7 @@ async function main() {
   console.log(`model: ${model.path} (${(fs.statSync(model.path).size / 1e6).toFixed(0)} MB, ready in ${f((performance.now() - t0) / 1000, 1)} s)\n`);
 
   await p1(model.path);
+  await confidenceCost(model.path);
   await p2(model.path);
   await eventLoop(model.path);
   await threads(model.path);
@@ -92,6 +95,38 @@ async function p1(modelPath: string) {
   await plainCtx.dispose();
   await plainModel.dispose();
   await engine.dispose();
+}
+
+/** C: the same sequence, raw node-llama-cpp decode loops, interleaved with and without confidence. */
+async function confidenceCost(modelPath: string) {
+  const llama = await sharedLlama();
+  const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+  const ctx = await model.createContext({ contextSize: 1024, threads: THREADS });
+  const seq = ctx.getSequence();
+  const prompt = model.tokenize(PROMPT);
+  const msPerToken = async (confidence: boolean) => {
+    await seq.clearHistory();
+    let n = 0;
+    let first = 0;
+    const it = confidence
+      ? seq.evaluateWithMetadata(prompt, { confidence: true }, { temperature: 0 })
+      : seq.evaluate(prompt, { temperature: 0 });
+    for await (const _ of it) {
+      if (n === 0) first = performance.now();
+      if (++n >= TOKENS) break;
+    }
+    return (performance.now() - first) / (n - 1);
+  };
+  const plain: number[] = [];
+  const withConf: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    plain.push(await msPerToken(false));
+    withConf.push(await msPerToken(true));
+  }
+  const extra = median(withConf) - median(plain);
+  console.log(`C  full-vocabulary confidence (${prompt.length}-token prompt, ${RUNS} interleaved runs): ${f(median(plain))} -> ${f(median(withConf))} ms/token, +${f(extra)} ms = ${f((100 * extra) / median(plain), 1)}% of a token\n`);
+  await ctx.dispose();
+  await model.dispose();
 }
 
 /** P2: the same conversation grows to 10 turns; turn N should evaluate only its new tokens. */
