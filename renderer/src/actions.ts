@@ -59,6 +59,35 @@ export function dismissToast(id: number): void {
 
 /* ---------- start-up, status, connection ---------- */
 
+const ACTIVE_KEY = 'modest.activeConversation';
+let rememberingActive = false;
+
+/** A reload returns to the conversation that was open (and so to its unsent draft). */
+function rememberActiveConversation(): void {
+  if (rememberingActive) return;
+  rememberingActive = true;
+  let last = get().activeId;
+  store.subscribe(() => {
+    const id = get().activeId;
+    if (id === last) return;
+    last = id;
+    try {
+      if (id) sessionStorage.setItem(ACTIVE_KEY, id);
+      else sessionStorage.removeItem(ACTIVE_KEY);
+    } catch {
+      // No session storage: a reload opens a new chat, nothing worse.
+    }
+  });
+}
+
+function rememberedConversation(): string | null {
+  try {
+    return sessionStorage.getItem(ACTIVE_KEY);
+  } catch {
+    return null;
+  }
+}
+
 export async function init(): Promise<void> {
   if (!getToken()) {
     set({ auth: 'missing' });
@@ -69,6 +98,11 @@ export async function init(): Promise<void> {
     set({ status, offline: false, fatal: null, auth: 'ok' });
     if (status.model.state === 'loading') void pollModelLoad();
     await refreshConversations();
+    const remembered = rememberedConversation();
+    if (get().activeId === null && remembered && get().conversations.some((c) => c.id === remembered)) {
+      set({ activeId: remembered });
+    }
+    rememberActiveConversation();
     const active = get().activeId;
     if (active) await loadMessages(active, { force: true });
     watchRemoteGenerations(status);

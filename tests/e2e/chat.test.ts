@@ -137,6 +137,16 @@ describe('chat window (confident model)', () => {
     expect(await replies.count()).toBe(1);
   });
 
+  it('keeps an unsent draft across a reload', async () => {
+    const { input } = ui(page);
+    await input.fill('A half-written thought');
+    // Drafts are written shortly after typing stops.
+    await expect.poll(() => page.evaluate(() => Object.keys(localStorage).some((k) => k.startsWith('modest.draft.'))), WAIT).toBe(true);
+    await page.reload();
+    await expect.poll(() => ui(page).input.inputValue(), WAIT).toBe('A half-written thought');
+    await ui(page).input.fill('');
+  });
+
   it('searches messages and opens the conversation at the hit', async () => {
     const p = ui(page);
     await p.newChat.click();

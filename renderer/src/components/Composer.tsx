@@ -1,5 +1,6 @@
 import { useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { clearComposerError, sendMessage, stopGeneration } from '../actions.js';
+import { loadDraft, saveDraft } from '../lib/drafts.js';
 import { SendIcon, StopIcon } from './icons.js';
 
 export interface ComposerProps {
@@ -12,17 +13,24 @@ export interface ComposerProps {
 
 /** The message box: Enter sends, Shift+Enter adds a line; while a reply streams, Stop replaces Send. */
 export function Composer({ conversationId, generating, stopping, modelReady, error }: ComposerProps) {
-  // One draft per conversation, kept while switching between them.
-  const drafts = useRef(new Map<string | null, string>());
-  const [text, setText] = useState('');
+  // One draft per conversation, kept while switching between them and across reloads.
+  const [text, setTextState] = useState(() => loadDraft(conversationId));
   const ref = useRef<HTMLTextAreaElement>(null);
   const shown = useRef<string | null>(conversationId);
 
   if (shown.current !== conversationId) {
-    drafts.current.set(shown.current, text);
+    saveDraft(shown.current, text, 0);
     shown.current = conversationId;
-    setText(drafts.current.get(conversationId) ?? '');
+    setTextState(loadDraft(conversationId));
   }
+
+  const setText = (next: string | ((now: string) => string)) => {
+    setTextState((now) => {
+      const value = typeof next === 'function' ? next(now) : next;
+      saveDraft(shown.current, value);
+      return value;
+    });
+  };
 
   // Grow with the text up to a limit, then scroll.
   useLayoutEffect(() => {
