@@ -37,7 +37,12 @@ export function createCore(storage: Storage, opts: { availableMemory?: () => num
         }
         return models.load(path, storage.settings.get());
       },
-      unloadModel: async () => models.unload(),
+      unloadModel: async () => {
+        if (chat.activeGenerations().length > 0) {
+          throw new AppError('CONFLICT', { message: 'Stop the reply in progress before unloading the model.' });
+        }
+        return models.unload();
+      },
       updateSettings: async (patch) => {
         const before = storage.settings.get();
         const after = storage.settings.update(patch);

@@ -130,54 +130,59 @@ export class ChatService {
     const saveTimer = setInterval(() => {
       if (!dirty) return;
       dirty = false;
-      this.storage.messages.update(assistant.id, { content: text, status: 'partial' });
+      try {
+        this.storage.messages.update(assistant.id, { content: text, status: 'partial' });
+      } catch (err) {
+        // A failed periodic save must not end the reply; the final save still runs.
+        console.error('[modest] partial save failed:', err);
+      }
     }, PARTIAL_SAVE_MS);
 
     const started = Date.now();
-    void engine
-      .generate(
-        {
-          conversationId,
-          systemPrompt: settings.systemPrompt,
-          turns: history,
-          maxTokens: settings.maxReplyTokens,
-          temperature: sampling.temperature,
-          signal: controller.signal,
-        },
-        {
-          onText: (piece) => {
-            text += piece;
-            dirty = true;
-            out.push({ type: 'delta', messageId: assistant.id, text: piece });
+    const run = async () => {
+      try {
+        const result = await engine.generate(
+          {
+            conversationId,
+            systemPrompt: settings.systemPrompt,
+            turns: history,
+            maxTokens: settings.maxReplyTokens,
+            temperature: sampling.temperature,
+            signal: controller.signal,
           },
-        },
-      )
-      .then((result) => {
-        const stats = toStats(result, engine.info.name);
+          {
+            onText: (piece) => {
+              text += piece;
+              dirty = true;
+              out.push({ type: 'delta', messageId: assistant.id, text: piece });
+            },
+          },
+        );
         const status = result.stopReason === 'aborted' ? 'partial' : 'complete';
-        const saved = this.storage.messages.update(assistant.id, { content: result.text, status, stats });
+        const saved = this.storage.messages.update(assistant.id, { content: result.text, status, stats: toStats(result, engine.info.name) });
         this.logUsage(conversationId, assistant.id, engine.info.name, started, result, status === 'partial' ? 'aborted' : 'ok', null);
         out.push({ type: 'done', message: saved });
-      })
-      .catch((err: unknown) => {
+      } catch (err) {
         const e = AppError.from(err);
-        if (e.code === 'INTERNAL' || e.code === 'GENERATION_FAILED') console.error(e.detail ?? e);
-        const saved = this.storage.messages.update(assistant.id, {
-          content: text,
-          status: 'error',
-          error: e.message,
-        });
-        this.logUsage(conversationId, assistant.id, engine.info.name, started, null, 'error', e.message);
-        out.push({ type: 'error', messageId: saved.id, error: e.toPayload() });
-      })
-      .finally(() => {
+        if (e.status >= 500) console.error(`[modest] ${e.code}: ${e.detail ?? e.message}`);
+        out.push({ type: 'error', messageId: assistant.id, error: e.toPayload() });
+        try {
+          this.storage.messages.update(assistant.id, { content: text, status: 'error', error: e.message });
+          this.logUsage(conversationId, assistant.id, engine.info.name, started, null, 'error', e.message);
+        } catch (saveErr) {
+          // The database itself failed; the stream has already said what went wrong.
+          console.error('[modest] could not record a failed reply:', saveErr);
+        }
+      } finally {
         clearInterval(saveTimer);
         signal.removeEventListener('abort', onClientGone);
         this.active.delete(assistant.id);
         for (const w of this.waiters.get(assistant.id) ?? []) w();
         this.waiters.delete(assistant.id);
         out.close();
-      });
+      }
+    };
+    void run();
     return out;
   }
 
