@@ -69,8 +69,9 @@ export class AppError extends Error {
     return ERROR_CODES[this.code].status;
   }
 
+  /** What crosses a transport: the code and the sentence. `detail` stays in this process's log. */
   toPayload(): ErrorPayload {
-    return { code: this.code, message: this.message, ...(this.detail ? { detail: this.detail } : {}) };
+    return { code: this.code, message: this.message };
   }
 
   static from(err: unknown): AppError {
@@ -87,4 +88,9 @@ export class AppError extends Error {
 
 export function isErrorPayload(x: unknown): x is ErrorPayload {
   return typeof x === 'object' && x !== null && typeof (x as ErrorPayload).code === 'string' && typeof (x as ErrorPayload).message === 'string';
+}
+
+/** Faults (5xx) go to the log with their detail; a person's mistakes (4xx) are not noise there. */
+export function logFault(e: AppError): void {
+  if (e.status >= 500) console.error(`[modest] ${e.code}: ${e.detail ?? e.message}`);
 }

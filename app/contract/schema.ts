@@ -50,7 +50,7 @@ export const ReplyStatsSchema = z.object({
   /** Set when older turns were left out so the conversation fits the context. */
   droppedMessages: z.number().int(),
   /** Why the reply ended: the model finished, hit a limit, or was stopped. */
-  stopReason: z.enum(['eog', 'stop-trigger', 'max-tokens', 'context-full', 'aborted', 'error']),
+  stopReason: z.enum(['eog', 'stop-trigger', 'max-tokens', 'context-full', 'aborted']),
 });
 export type ReplyStats = z.infer<typeof ReplyStatsSchema>;
 

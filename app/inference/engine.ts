@@ -171,9 +171,29 @@ export class LocalEngine {
     return this.model.tokenize(text).length;
   }
 
+  /**
+   * Throws PROMPT_TOO_LONG when even the newest message alone (with the system prompt and the chat
+   * template) cannot fit, so a caller can refuse before saving anything.
+   */
+  assertFits(systemPrompt: string, lastTurn: Turn, maxTokens: number): void {
+    const contextSize = this.context.contextSize;
+    fitHistory(
+      [lastTurn],
+      (turns) => this.renderPrompt(systemPrompt, turns).tokens.length,
+      contextSize - replyReserve(contextSize, maxTokens),
+    );
+  }
+
   async generate(req: GenerateRequest, hooks: GenerateHooks = {}): Promise<GenerateResult> {
     const started = performance.now();
-    const lease = await this.pool.acquire(req.conversationId, req.signal);
+    let lease;
+    try {
+      lease = await this.pool.acquire(req.conversationId, req.signal);
+    } catch (err) {
+      // Stopped while waiting for a free sequence: an empty, stopped reply rather than an error.
+      if (req.signal?.aborted) return abortedBeforeStart(started);
+      throw err;
+    }
     try {
       return await this.generateOn(lease.sequence, req, hooks, started);
     } finally {
@@ -209,13 +229,20 @@ export class LocalEngine {
     // Reuse the cached prefix; at least the last prompt token must be evaluated to get logits.
     await sequence.adaptStateToTokens(tokens, false);
     if (sequence.nextTokenIndex >= tokens.length) await sequence.adaptStateToTokens(tokens.slice(0, -1), false);
-    const toEvaluate = tokens.slice(sequence.nextTokenIndex);
+    let toEvaluate = tokens.slice(sequence.nextTokenIndex);
     const prompt: PromptInfo = {
       promptTokens: tokens.length,
       evaluatedPromptTokens: toEvaluate.length,
       droppedMessages: fitted.dropped,
     };
     hooks.onPrompt?.(prompt);
+
+    // A long prompt is read in chunks so Stop (or a closed window) takes effect between them
+    // instead of after the whole prompt; the last chunk goes with the first generated token.
+    while (toEvaluate.length > PREFILL_CHUNK && !req.signal?.aborted) {
+      await sequence.evaluateWithoutGeneratingNewTokens(toEvaluate.slice(0, PREFILL_CHUNK));
+      toEvaluate = toEvaluate.slice(PREFILL_CHUNK);
+    }
 
     const sampler: Sampler =
       req.temperature > 0
@@ -306,6 +333,25 @@ export class LocalEngine {
       tokensPerSecond: completionTokens > 1 && decodeMs > 0 ? ((completionTokens - 1) * 1000) / decodeMs : null,
     };
   }
+}
+
+/** Tokens per prompt chunk: one llama.cpp batch, small enough that Stop feels immediate. */
+const PREFILL_CHUNK = 256;
+
+function abortedBeforeStart(started: number): GenerateResult {
+  return {
+    promptTokens: 0,
+    evaluatedPromptTokens: 0,
+    droppedMessages: 0,
+    text: '',
+    stopReason: 'aborted',
+    completionTokens: 0,
+    confidence: { minP: null, p10: null, meanLogp: null, margin1: null, tokenCount: 0 },
+    sampler: { temperature: 0, topK: 0, topP: 1, seed: null },
+    ttftMs: null,
+    durationMs: performance.now() - started,
+    tokensPerSecond: null,
+  };
 }
 
 function splitTriggers(triggers: readonly LlamaText[], model: LlamaModel) {

@@ -9,8 +9,6 @@ interface Slot<S> {
 
 export interface Lease<S> {
   sequence: S;
-  /** True when this conversation's own cache is still in the sequence. */
-  warm: boolean;
   release(): void;
 }
 
@@ -18,7 +16,8 @@ export interface Lease<S> {
  * Context sequences (each one KV cache) assigned to conversations. A conversation keeps its
  * sequence while it is warm; a new conversation takes the least recently used idle one, so the
  * conversations a person is actually switching between stay cached. When every sequence is busy
- * the caller waits (in order) instead of failing.
+ * the caller waits (woken first come, first served) instead of failing; a waiter that gives up
+ * leaves the queue, so it never swallows a wake-up meant for the next one.
  */
 export class SequencePool<S> {
   private readonly slots: Slot<S>[];
@@ -45,14 +44,12 @@ export class SequencePool<S> {
       if (own?.busy) throw new AppError('BUSY');
       const slot = own ?? this.leastRecentlyUsedIdle();
       if (slot) {
-        const warm = slot.owner === owner;
         slot.owner = owner;
         slot.busy = true;
         slot.lastUsed = ++this.clock;
         let released = false;
         return {
           sequence: slot.sequence,
-          warm,
           release: () => {
             if (released) return;
             released = true;
@@ -63,12 +60,17 @@ export class SequencePool<S> {
         };
       }
       await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(signal?.reason);
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.waiters.push(() => {
+        const wake = () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
-        });
+        };
+        const onAbort = () => {
+          const i = this.waiters.indexOf(wake);
+          if (i !== -1) this.waiters.splice(i, 1);
+          reject(signal?.reason);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiters.push(wake);
       });
     }
   }

@@ -59,11 +59,16 @@ async function main(): Promise<void> {
 
   let closing = false;
   const shutdown = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      console.log('Stopping now.');
+      process.exit(130);
+    }
     closing = true;
-    console.log(`\n${signal}: finishing replies as partial and closing…`);
+    console.log(`\n${signal}: finishing replies as partial and closing… (press Ctrl+C again to stop at once)`);
+    // Stop taking requests first; dropping open streams also ends their replies as partial.
+    const closed = server.close();
     await core.shutdown();
-    await server.close();
+    await closed;
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

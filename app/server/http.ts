@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import {
   AppError,
+  logFault,
   calls,
   isCallName,
   isStreamName,
@@ -70,20 +71,22 @@ export function createHttpApp({ api, token, staticDir }: HttpOptions): Hono {
     const handler = api.streams[name as StreamName] as (i: unknown, s: AbortSignal) => AsyncIterable<unknown>;
     // Errors raised before the first event (no model, empty message...) become a plain JSON error.
     const events = handler(input, abort.signal);
-    return streamSSE(
-      c,
-      async (stream) => {
-        stream.onAbort(() => abort.abort(new Error('The client went away.')));
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => abort.abort(new Error('The client went away.')));
+      try {
         for await (const event of events) {
           if (stream.aborted) break;
           await stream.writeSSE({ data: JSON.stringify(event) });
         }
-      },
-      async (err, stream) => {
+      } catch (err) {
+        // Handled here rather than by streamSSE's onError, which would add a non-JSON event.
         const e = AppError.from(err);
-        await stream.writeSSE({ data: JSON.stringify({ type: 'error', messageId: null, error: e.toPayload() }) });
-      },
-    );
+        logFault(e);
+        if (!stream.aborted) {
+          await stream.writeSSE({ data: JSON.stringify({ type: 'error', messageId: null, error: e.toPayload() }) });
+        }
+      }
+    });
   });
 
   if (staticDir) {
@@ -104,6 +107,6 @@ async function readJson(c: Context): Promise<unknown> {
 
 function sendError(c: Context, err: unknown) {
   const e = AppError.from(err);
-  if (e.status >= 500) console.error(`[modest] ${e.code}: ${e.detail ?? e.message}`);
-  return c.json({ error: { code: e.code, message: e.message } }, e.status as 400);
+  logFault(e);
+  return c.json({ error: e.toPayload() }, e.status as 400);
 }

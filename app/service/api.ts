@@ -52,7 +52,13 @@ export function createCore(storage: Storage, opts: { availableMemory?: () => num
             storage.settings.update(before);
             throw new AppError('CONFLICT', { message: 'Stop the reply in progress before changing these settings.' });
           }
-          await models.load(loaded.info.path, after);
+          try {
+            await models.load(loaded.info.path, after);
+          } catch (err) {
+            // The old model keeps running, so the saved settings must stay the ones it runs with.
+            storage.settings.update(before);
+            throw err;
+          }
         }
         return after;
       },
@@ -73,10 +79,9 @@ export function createCore(storage: Storage, opts: { availableMemory?: () => num
       search: async ({ query, limit }) => storage.search(query, limit),
       stopGeneration: async ({ messageId }) => ({ stopped: chat.stop(messageId) }),
       exportConversations: async ({ conversationId, format }) => storage.exportConversations(conversationId, format),
-      deleteAllData: async () => {
-        await chat.stopAll();
-        return { deleted: storage.deleteAll() };
-      },
+      deleteAllData: async () => ({
+        deleted: await chat.exclusive('Modest is deleting all data. Try again in a moment.', () => storage.deleteAll()),
+      }),
     },
     streams: {
       sendMessage: ({ conversationId, text }, signal) => chat.send(conversationId, text, signal),

@@ -1,5 +1,5 @@
-import { AppError, type ChatEvent, type Message, type ReplyStats } from '../contract/index.js';
-import { replyReserve, type GenerateResult, type Turn } from '../inference/index.js';
+import { AppError, logFault, type ChatEvent, type Message, type ReplyStats } from '../contract/index.js';
+import type { GenerateResult, Turn } from '../inference/index.js';
 import type { Storage } from '../storage/index.js';
 import { Channel } from './channel.js';
 import type { ModelHost } from './model-host.js';
@@ -44,33 +44,30 @@ export class ChatService {
   }
 
   send(conversationId: string, text: string, signal: AbortSignal): AsyncIterable<ChatEvent> {
+    this.assertAccepting();
     const engine = this.models.require();
     if (text.trim() === '') throw new AppError('MESSAGE_EMPTY');
     const conversation = this.storage.conversations.get(conversationId);
     this.assertIdle(conversationId);
-    const settings = this.storage.settings.get();
     // Refuse before saving anything: a message the model can never read is not worth keeping.
-    const budget = engine.info.contextSize - replyReserve(engine.info.contextSize, settings.maxReplyTokens);
-    const needed = engine.countTokens(text);
-    if (needed > budget) {
-      throw new AppError('PROMPT_TOO_LONG', {
-        message: `This message is ${needed.toLocaleString('en-US')} tokens long, but the model can read at most ${budget.toLocaleString('en-US')} at once. Shorten it, or raise the context size in Settings.`,
-      });
-    }
+    const settings = this.storage.settings.get();
+    engine.assertFits(settings.systemPrompt, { role: 'user', content: text }, settings.maxReplyTokens);
 
     const user = this.storage.messages.insert({ conversationId, role: 'user', content: text, status: 'complete' });
-    if (this.storage.messages.list(conversationId).length === 1 && conversation.title === 'New chat') {
+    if (conversation.title === 'New chat' && this.storage.messages.list(conversationId).length === 1) {
       this.storage.conversations.rename(conversationId, titleFromMessage(text));
     }
     return this.reply(conversationId, { temperature: 0 }, signal, user);
   }
 
   regenerate(messageId: string, signal: AbortSignal): AsyncIterable<ChatEvent> {
+    this.assertAccepting();
     this.models.require();
     const target = this.storage.messages.get(messageId);
     if (target.role !== 'assistant') {
       throw new AppError('BAD_REQUEST', { message: 'Only a reply from the model can be regenerated.' });
     }
+    this.storage.conversations.get(target.conversationId);
     this.assertIdle(target.conversationId);
     this.storage.messages.deleteAfter(messageId, { inclusive: true });
     const temperature = this.storage.settings.get().regenerateTemperature;
@@ -78,14 +75,39 @@ export class ChatService {
   }
 
   editAndResend(messageId: string, text: string, signal: AbortSignal): AsyncIterable<ChatEvent> {
-    this.models.require();
+    this.assertAccepting();
+    const engine = this.models.require();
     if (text.trim() === '') throw new AppError('MESSAGE_EMPTY');
     const target = this.storage.messages.get(messageId);
     if (target.role !== 'user') throw new AppError('BAD_REQUEST', { message: 'Only your own messages can be edited.' });
+    this.storage.conversations.get(target.conversationId);
     this.assertIdle(target.conversationId);
+    // Every check before the first change: a refused edit leaves the conversation as it was.
+    const settings = this.storage.settings.get();
+    engine.assertFits(settings.systemPrompt, { role: 'user', content: text }, settings.maxReplyTokens);
     this.storage.messages.deleteAfter(messageId, { inclusive: false });
     const user = this.storage.messages.update(messageId, { content: text });
     return this.reply(target.conversationId, { temperature: 0 }, signal, user);
+  }
+
+  /**
+   * Runs `work` with new replies refused, after ending the running ones (Delete all my data must
+   * not race a reply that starts in another window meanwhile).
+   */
+  async exclusive<T>(reason: string, work: () => T): Promise<T> {
+    this.refusing = reason;
+    try {
+      await this.stopAll();
+      return work();
+    } finally {
+      this.refusing = null;
+    }
+  }
+
+  private refusing: string | null = null;
+
+  private assertAccepting(): void {
+    if (this.refusing) throw new AppError('CONFLICT', { message: this.refusing });
   }
 
   private assertIdle(conversationId: string): void {
@@ -114,7 +136,6 @@ export class ChatService {
       .filter((m) => m.status !== 'error' && m.content !== '')
       .map((m) => ({ role: m.role, content: m.content }));
     const assistant = this.storage.messages.insert({ conversationId, role: 'assistant', content: '', status: 'partial' });
-    this.storage.conversations.touch(conversationId);
 
     const controller = new AbortController();
     const onClientGone = () => controller.abort(new Error('The window closed the stream.'));
@@ -164,7 +185,7 @@ export class ChatService {
         out.push({ type: 'done', message: saved });
       } catch (err) {
         const e = AppError.from(err);
-        if (e.status >= 500) console.error(`[modest] ${e.code}: ${e.detail ?? e.message}`);
+        logFault(e);
         out.push({ type: 'error', messageId: assistant.id, error: e.toPayload() });
         try {
           this.storage.messages.update(assistant.id, { content: text, status: 'error', error: e.message });

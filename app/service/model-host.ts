@@ -18,8 +18,9 @@ export class ModelHost {
 
   /** The engine, or the reason there is none, as an error the UI can show. */
   require(): LocalEngine {
+    // While another model loads, the current one is about to be disposed under any new reply.
+    if (this.loading || this.state.state === 'loading') throw new AppError('MODEL_LOADING');
     if (this.engine) return this.engine;
-    if (this.state.state === 'loading') throw new AppError('MODEL_LOADING');
     throw new AppError('NO_MODEL');
   }
 

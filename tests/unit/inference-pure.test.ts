@@ -86,12 +86,10 @@ describe('sequence pool', () => {
     b.release();
     const a2 = await pool.acquire('A');
     expect(a2.sequence).toBe(a.sequence);
-    expect(a2.warm).toBe(true);
     a2.release();
     // B is now least recently used, so C takes B's sequence.
     const c = await pool.acquire('C');
     expect(c.sequence).toBe(b.sequence);
-    expect(c.warm).toBe(false);
     c.release();
     expect(pool.owners()).toEqual(['A', 'C']);
   });
@@ -110,6 +108,17 @@ describe('sequence pool', () => {
     a.release();
     const b = await pending;
     expect(b.sequence).toBe('s0');
+  });
+  it('a waiter that gives up leaves the queue and the next one still gets the sequence', async () => {
+    const pool = new SequencePool(['s0']);
+    const a = await pool.acquire('A');
+    const quit = new AbortController();
+    const b = pool.acquire('B', quit.signal);
+    const c = pool.acquire('C');
+    quit.abort(new Error('stopped'));
+    await expect(b).rejects.toThrow('stopped');
+    a.release();
+    expect((await c).sequence).toBe('s0');
   });
 });
 
