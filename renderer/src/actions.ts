@@ -1,6 +1,7 @@
 import type { CallOutput, ChatEvent, Conversation, Message, Settings, Status } from '../../app/contract/index.js';
 import { api, errorMessage, forgetToken, getToken, isAbortError, isUnauthorized, NetworkError } from './api.js';
 import { createDeltaBatcher } from './lib/batcher.js';
+import { clearAllDrafts } from './lib/drafts.js';
 import { store, type AppState, type Generation, type ToastData } from './state.js';
 
 type ExportFile = CallOutput<'exportConversations'>;
@@ -78,6 +79,14 @@ function rememberActiveConversation(): void {
       // No session storage: a reload opens a new chat, nothing worse.
     }
   });
+}
+
+function forgetActiveConversation(): void {
+  try {
+    sessionStorage.removeItem(ACTIVE_KEY);
+  } catch {
+    // No session storage: nothing was remembered.
+  }
 }
 
 function rememberedConversation(): string | null {
@@ -201,19 +210,28 @@ export async function renameConversation(id: string, title: string): Promise<boo
   return true;
 }
 
-export async function deleteConversation(id: string): Promise<void> {
-  const before = get().conversations.find((c) => c.id === id);
-  const ok = await attempt(() => api.deleteConversation({ id }));
-  if (!ok) return;
+/** Forgets a conversation in this window, dropping a reply it is still streaming here. */
+function dropConversation(id: string): void {
+  const g = get().generations[id];
+  g?.controller?.abort(GONE);
   set((s) => {
     const { [id]: _gone, ...messages } = s.messages;
+    const { [id]: _generation, ...generations } = s.generations;
     return {
       conversations: s.conversations.filter((c) => c.id !== id),
       messages,
+      generations,
       activeId: s.activeId === id ? null : s.activeId,
       searchHits: s.searchHits?.filter((h) => h.conversationId !== id) ?? null,
     };
   });
+}
+
+export async function deleteConversation(id: string): Promise<void> {
+  const before = get().conversations.find((c) => c.id === id);
+  const ok = await attempt(() => api.deleteConversation({ id }));
+  if (!ok) return;
+  dropConversation(id);
   const title = before?.title ?? 'Conversation';
   const toastId = toast(`Deleted “${shorten(title, 40)}”.`, 'info', {
     label: 'Undo',
@@ -266,6 +284,12 @@ export function clearSearch(): void {
 
 let tempSeq = 0;
 
+/**
+ * The abort reason for a stream whose conversation was deleted: its remaining events are dropped,
+ * so a late `done` cannot bring the conversation's messages back.
+ */
+const GONE = 'modest:conversation-deleted';
+
 function patchMessages(conversationId: string, f: (list: Message[]) => Message[]): void {
   set((s) => ({ messages: { ...s.messages, [conversationId]: f(s.messages[conversationId] ?? []) } }));
 }
@@ -314,9 +338,10 @@ const batcher = createDeltaBatcher((pending) => {
 function runReply(
   conversationId: string,
   open: (signal: AbortSignal) => AsyncIterable<ChatEvent>,
-  opts: { tempUserId?: string; onRefused?: () => void } = {},
+  opts: { tempUserId?: string; onRefused?: () => void; showRefusal?: (reason: string) => void } = {},
 ): Promise<boolean> {
   const controller = new AbortController();
+  const gone = () => controller.signal.aborted && controller.signal.reason === GONE;
   setGeneration(conversationId, { conversationId, messageId: null, controller, stopping: false });
   set({ composerError: null });
 
@@ -333,6 +358,7 @@ function runReply(
     void (async () => {
       try {
         for await (const ev of open(controller.signal)) {
+          if (gone()) break;
           switch (ev.type) {
             case 'user':
               putMessage(conversationId, ev.message, opts.tempUserId);
@@ -373,22 +399,29 @@ function runReply(
         }
       } catch (err) {
         batcher.flush();
-        if (isAbortError(err) || controller.signal.aborted) {
-          // We stopped it ourselves (Stop before start, or the conversation was deleted).
+        if (gone()) {
+          // Its conversation was deleted (or all data): the store has already forgotten it.
+        } else if (isAbortError(err, controller.signal)) {
+          // We dropped the stream ourselves (Stop could not be asked politely): show what was saved.
           if (replyId) void loadMessages(conversationId, { force: true });
         } else if (!started) {
           if (opts.tempUserId) patchMessages(conversationId, (list) => list.filter((m) => m.id !== opts.tempUserId));
-          if (!handleCommon(err)) set({ composerError: errorMessage(err) });
+          if (!handleCommon(err)) {
+            const reason = errorMessage(err);
+            if (opts.showRefusal) opts.showRefusal(reason);
+            else set({ composerError: reason });
+          }
           opts.onRefused?.();
         } else if (!handleCommon(err)) {
           toast(errorMessage(err), 'error');
         }
       } finally {
         batcher.flush();
-        setGeneration(conversationId, null);
+        // Only this stream's own entry: after a delete and Undo, a newer reply may own the slot.
+        if (get().generations[conversationId]?.controller === controller) setGeneration(conversationId, null);
         if (!started) resolveStarted(false);
-        // Titles and order change when a conversation gets a reply.
-        void refreshConversations();
+        // Titles and order change when a conversation gets a reply (a deleted one has left the list).
+        if (!gone()) void refreshConversations();
       }
     })();
   });
@@ -401,12 +434,14 @@ export async function sendMessage(text: string): Promise<boolean> {
   }
   let id = get().activeId;
   if (id && get().generations[id]) return false;
+  let created = false;
   if (!id) {
     const c = await attempt(() => api.createConversation({}));
     if (!c) return false;
     upsertConversation(c);
     set((s) => ({ activeId: c.id, messages: { ...s.messages, [c.id]: [] } }));
     id = c.id;
+    created = true;
   }
   const conversationId = id;
   const now = Date.now();
@@ -422,7 +457,22 @@ export async function sendMessage(text: string): Promise<boolean> {
     stats: null,
     error: null,
   });
-  return runReply(conversationId, (signal) => api.streams.sendMessage({ conversationId, text }, signal), { tempUserId });
+  return runReply(conversationId, (signal) => api.streams.sendMessage({ conversationId, text }, signal), {
+    tempUserId,
+    // The server refuses before saving anything, so a first message refused leaves an empty
+    // conversation: remove it, and the window is back in the new chat (the composer gets the text).
+    onRefused: created ? () => discardEmptyConversation(conversationId) : undefined,
+  });
+}
+
+function discardEmptyConversation(id: string): void {
+  if (get().messages[id]?.length) return;
+  // Also marks the stream gone, so it does not refresh the list before the server has deleted it.
+  dropConversation(id);
+  api.deleteConversation({ id }).catch(() => {
+    // Offline or refused: the list shows the server's truth (an empty "New chat", as before).
+    void refreshConversations();
+  });
 }
 
 export async function regenerate(message: Message): Promise<boolean> {
@@ -437,14 +487,30 @@ export async function regenerate(message: Message): Promise<boolean> {
   });
 }
 
-export async function editAndResend(message: Message, text: string): Promise<boolean> {
+/**
+ * Resolves `true` once the edit was accepted and the new reply streams. When refused, the reason
+ * goes to `showRefusal` (the edit box keeps the text and shows it) rather than above the composer.
+ */
+export async function editAndResend(
+  message: Message,
+  text: string,
+  showRefusal: (reason: string) => void = (reason) => set({ composerError: reason }),
+): Promise<boolean> {
   const conversationId = message.conversationId;
-  if (text.trim() === '' || get().generations[conversationId]) return false;
+  if (text.trim() === '') {
+    showRefusal('Type a message before sending.');
+    return false;
+  }
+  if (get().generations[conversationId]) {
+    showRefusal('Wait for the reply to finish, or stop it, then send again.');
+    return false;
+  }
   patchMessages(conversationId, (list) => {
     const i = list.findIndex((m) => m.id === message.id);
     return i === -1 ? list : [...list.slice(0, i), { ...message, content: text }];
   });
   return runReply(conversationId, (signal) => api.streams.editAndResend({ messageId: message.id, text }, signal), {
+    showRefusal,
     onRefused: () => void loadMessages(conversationId, { force: true }),
   });
 }
@@ -564,10 +630,14 @@ export async function exportConversations(format: 'markdown' | 'json', conversat
 }
 
 export async function deleteAllData(): Promise<string | null> {
-  for (const g of Object.values(get().generations)) g.controller?.abort();
   try {
+    // The server ends running replies itself before deleting; their streams are dropped after.
     const { deleted } = await api.deleteAllData({ confirm: 'DELETE' });
+    for (const g of Object.values(get().generations)) g.controller?.abort(GONE);
     set({ conversations: [], messages: {}, activeId: null, searchHits: null, searchQuery: '', generations: {} });
+    // What this window kept on its own: unsent drafts and the conversation to reopen on reload.
+    clearAllDrafts();
+    forgetActiveConversation();
     toast(
       `Deleted ${deleted.conversations} conversation${deleted.conversations === 1 ? '' : 's'} and ${deleted.messages} message${deleted.messages === 1 ? '' : 's'}.`,
     );

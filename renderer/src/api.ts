@@ -1,5 +1,5 @@
 import { AppError, createClient, type ApiClient } from '../../app/contract/index.js';
-import { NetworkError, createHttpTransport } from './transport/http.js';
+import { NetworkError, createHttpTransport, isAbortError } from './transport/http.js';
 
 const TOKEN_KEY = 'modest.token';
 
@@ -66,7 +66,7 @@ export function forgetToken(): void {
 /** The one client the UI talks through; an Electron IPC transport can replace the HTTP one. */
 export const api: ApiClient = createClient(createHttpTransport({ getToken }));
 
-export { NetworkError };
+export { NetworkError, isAbortError };
 
 /** The sentence a person should read for any failure. */
 export function errorMessage(err: unknown): string {
@@ -77,8 +77,4 @@ export function errorMessage(err: unknown): string {
 
 export function isUnauthorized(err: unknown): boolean {
   return err instanceof AppError && err.code === 'UNAUTHORIZED';
-}
-
-export function isAbortError(err: unknown): boolean {
-  return err instanceof DOMException && err.name === 'AbortError';
 }

@@ -128,6 +128,21 @@ describe('chat window (confident model)', () => {
     await expect.poll(() => regenerate.isEnabled(), WAIT).toBe(true);
   });
 
+  it('keeps the edited text and says why when an edit is refused', async () => {
+    const { userMessages, replies } = ui(page);
+    await userMessages.first().getByRole('button', { name: 'Edit message' }).click();
+    const box = page.getByRole('textbox', { name: 'Edit message' });
+    const tooLong = 'word '.repeat(2000).trim();
+    await box.fill(tooLong);
+    await page.getByRole('button', { name: 'Save and send' }).click();
+    await userMessages.first().getByRole('alert').waitFor();
+    expect(await box.inputValue()).toBe(tooLong);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => box.count(), WAIT).toBe(0);
+    expect(norm(await userMessages.first().innerText())).toContain('Hello there, little model');
+    await expect.poll(() => replies.count(), WAIT).toBe(1);
+  });
+
   it('finds the history again after a reload', async () => {
     await page.reload();
     const { conversations, userMessages, replies } = ui(page);
@@ -162,6 +177,20 @@ describe('chat window (confident model)', () => {
     await p.search.fill('');
   });
 
+  it('a refused first message gives the text back and leaves no empty conversation', async () => {
+    const p = ui(page);
+    await p.newChat.click();
+    await expect.poll(() => p.userMessages.count(), WAIT).toBe(0);
+    const tooLong = 'word '.repeat(2000).trim();
+    await p.input.fill(tooLong);
+    await p.input.press('Enter');
+    await page.locator('.composer').getByRole('alert').waitFor();
+    await expect.poll(() => p.input.inputValue(), WAIT).toBe(tooLong);
+    expect(await p.conversations.getByRole('listitem').count()).toBe(1);
+    await expect.poll(async () => ((await apiCall(server, 'listConversations', {})).body as unknown[]).length, WAIT).toBe(1);
+    await p.input.fill('');
+  });
+
   it('answers 401 to the API without the token', async () => {
     const none = await apiCall(server, 'listConversations', {}, null);
     expect(none.status).toBe(401);
@@ -181,6 +210,25 @@ describe('chat window (confident model)', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('Delete all my data also forgets unsent drafts and the open conversation', async () => {
+    const p = ui(page);
+    const drafts = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('modest.draft.')));
+    await p.conversations.getByRole('button', { name: /^Hello there/ }).click();
+    await p.input.fill('A draft to forget');
+    await expect.poll(async () => (await drafts()).length, WAIT).toBeGreaterThan(0);
+    expect(await page.evaluate(() => sessionStorage.getItem('modest.activeConversation'))).not.toBeNull();
+
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    await page.getByRole('textbox', { name: 'Type DELETE to confirm' }).fill('DELETE');
+    await page.getByRole('button', { name: 'Delete all my data' }).click();
+    await expect.poll(() => p.conversations.getByRole('listitem').count(), WAIT).toBe(0);
+    expect(await p.input.inputValue()).toBe('');
+    // Long enough for a late draft write (300 ms after typing) to have brought one back.
+    await page.waitForTimeout(600);
+    expect(await drafts()).toEqual([]);
+    expect(await page.evaluate(() => sessionStorage.getItem('modest.activeConversation'))).toBeNull();
   });
 });
 

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { takeTokenFromLocation } from '../../renderer/src/api.js';
 import { createDeltaBatcher } from '../../renderer/src/lib/batcher.js';
+import { clearAllDrafts, draftsEpoch, loadDraft, onDraftsCleared, saveDraft } from '../../renderer/src/lib/drafts.js';
 import { duration, percent, rate, snippetParts } from '../../renderer/src/lib/format.js';
 import { createStore } from '../../renderer/src/lib/store.js';
 
@@ -71,5 +72,69 @@ describe('renderer helpers', () => {
     s.set((st) => ({ a: st.a + 1 }));
     expect(calls).toBe(1);
     expect(s.get()).toEqual({ a: 2, b: [1] });
+  });
+});
+
+/** An in-memory Storage (the unit tests run in Node, which has no localStorage). */
+class MemoryStorage implements Storage {
+  private m = new Map<string, string>();
+  get length() {
+    return this.m.size;
+  }
+  key(i: number) {
+    return [...this.m.keys()][i] ?? null;
+  }
+  getItem(k: string) {
+    return this.m.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.m.set(k, String(v));
+  }
+  removeItem(k: string) {
+    this.m.delete(k);
+  }
+  clear() {
+    this.m.clear();
+  }
+}
+
+describe('drafts', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it('clearAllDrafts forgets stored drafts and pending writes, keeps other keys, and tells the composer', () => {
+    vi.useFakeTimers();
+    const local = new MemoryStorage();
+    vi.stubGlobal('window', { localStorage: local });
+    local.setItem('other.key', 'kept');
+    saveDraft('c1', 'first', 0);
+    saveDraft(null, 'new chat text', 0);
+    expect(loadDraft('c1')).toBe('first');
+    expect(loadDraft(null)).toBe('new chat text');
+    // Typed just before Delete all my data: still waiting to be written.
+    saveDraft('c2', 'typing…');
+
+    const epoch = draftsEpoch();
+    let told = 0;
+    const stop = onDraftsCleared(() => told++);
+    clearAllDrafts();
+    stop();
+    vi.advanceTimersByTime(1000);
+
+    expect(loadDraft('c1')).toBe('');
+    expect(loadDraft(null)).toBe('');
+    expect(loadDraft('c2')).toBe('');
+    expect(local.length).toBe(1);
+    expect(local.getItem('other.key')).toBe('kept');
+    expect(draftsEpoch()).toBe(epoch + 1);
+    expect(told).toBe(1);
+    clearAllDrafts();
+    expect(told).toBe(1);
+  });
+
+  it('clearAllDrafts is harmless without storage', () => {
+    expect(() => clearAllDrafts()).not.toThrow();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError, createClient, type ChatEvent } from '../../app/contract/index.js';
-import { createHttpTransport, NetworkError } from '../../renderer/src/transport/http.js';
+import { isAbortError as fromApi } from '../../renderer/src/api.js';
+import { createHttpTransport, isAbortError, NetworkError } from '../../renderer/src/transport/http.js';
 
 type Seen = { url: string; init: RequestInit };
 
@@ -125,5 +126,32 @@ describe('renderer HTTP transport', () => {
       // empty
     }
     expect(seen[0]?.init.signal).toBe(ac.signal);
+  });
+
+  it('tells a cancelled request from a failed one (one helper, shared with the actions)', async () => {
+    expect(fromApi).toBe(isAbortError);
+    expect(isAbortError(new DOMException('The operation was aborted.', 'AbortError'))).toBe(true);
+    expect(isAbortError(new Error('boom'))).toBe(false);
+    const ac = new AbortController();
+    ac.abort('any reason');
+    // Aborted with a custom reason, fetch rejects with that reason: the signal still says so.
+    expect(isAbortError('any reason', ac.signal)).toBe(true);
+    expect(isAbortError(new TypeError('fetch failed'), new AbortController().signal)).toBe(false);
+    // A stream dropped on purpose ends quietly rather than as a NetworkError.
+    const t = createHttpTransport({
+      getToken: () => 't',
+      fetch: fakeFetch((_u, init) => {
+        if (init.signal?.aborted) throw init.signal.reason;
+        return sse([]);
+      }),
+    });
+    const drop = new AbortController();
+    drop.abort('gone');
+    const run = async () => {
+      for await (const _e of t.stream('regenerate', { messageId: 'm' }, drop.signal)) {
+        // never reached
+      }
+    };
+    await expect(run()).rejects.toBe('gone');
   });
 });

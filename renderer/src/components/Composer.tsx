@@ -1,6 +1,7 @@
-import { useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useLayoutEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
 import { clearComposerError, sendMessage, stopGeneration } from '../actions.js';
-import { loadDraft, saveDraft } from '../lib/drafts.js';
+import { draftsEpoch, loadDraft, onDraftsCleared, saveDraft } from '../lib/drafts.js';
+import { store } from '../state.js';
 import { SendIcon, StopIcon } from './icons.js';
 
 export interface ComposerProps {
@@ -17,8 +18,16 @@ export function Composer({ conversationId, generating, stopping, modelReady, err
   const [text, setTextState] = useState(() => loadDraft(conversationId));
   const ref = useRef<HTMLTextAreaElement>(null);
   const shown = useRef<string | null>(conversationId);
+  const epoch = useSyncExternalStore(onDraftsCleared, draftsEpoch);
+  const seenEpoch = useRef(epoch);
 
-  if (shown.current !== conversationId) {
+  if (seenEpoch.current !== epoch) {
+    // Every draft was deleted (Delete all my data): the text on screen goes too, and is not saved
+    // back under the conversation that was open.
+    seenEpoch.current = epoch;
+    shown.current = conversationId;
+    setTextState('');
+  } else if (shown.current !== conversationId) {
     saveDraft(shown.current, text, 0);
     shown.current = conversationId;
     setTextState(loadDraft(conversationId));
@@ -49,7 +58,18 @@ export function Composer({ conversationId, generating, stopping, modelReady, err
     setText('');
     const ok = await sendMessage(sent);
     // Refused before it was saved (too long, no model...): give the text back.
-    if (!ok) setText((now) => (now === '' ? sent : now));
+    if (!ok) giveBack(sent);
+  };
+
+  /**
+   * Gives refused text back to the chat open now. A refused first message leaves its just-made
+   * conversation for the new chat again; if this box has not switched yet, the text goes into that
+   * chat's stored draft, which the switch then loads.
+   */
+  const giveBack = (sent: string) => {
+    const target = store.get().activeId;
+    if (target === shown.current) setText((now) => (now === '' ? sent : now));
+    else if (loadDraft(target) === '') saveDraft(target, sent, 0);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {

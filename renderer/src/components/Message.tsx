@@ -57,6 +57,8 @@ function UserMessage({ message, canAct }: MessageProps) {
 
 function EditBox({ message, onDone }: { message: Message; onDone: () => void }) {
   const [text, setText] = useState(message.content);
+  const [sending, setSending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
     const el = ref.current;
@@ -65,10 +67,15 @@ function EditBox({ message, onDone }: { message: Message; onDone: () => void }) 
     el.setSelectionRange(el.value.length, el.value.length);
   }, []);
 
+  // The box closes once the new reply streams; a refused edit (too long, busy...) keeps the text
+  // here and says why.
   const submit = async () => {
-    if (text.trim() === '') return;
-    onDone();
-    await editAndResend(message, text);
+    if (text.trim() === '' || sending) return;
+    setSending(true);
+    setError(null);
+    const ok = await editAndResend(message, text, setError);
+    setSending(false);
+    if (ok) onDone();
   };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Escape') {
@@ -88,13 +95,30 @@ function EditBox({ message, onDone }: { message: Message; onDone: () => void }) 
         void submit();
       }}
     >
-      <textarea ref={ref} aria-label="Edit message" value={text} rows={Math.min(10, text.split('\n').length + 1)} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} />
+      <textarea
+        ref={ref}
+        aria-label="Edit message"
+        value={text}
+        rows={Math.min(10, text.split('\n').length + 1)}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (error) setError(null);
+        }}
+        onKeyDown={onKeyDown}
+        aria-invalid={error !== null}
+        aria-describedby={error ? `edit-error-${message.id}` : undefined}
+      />
+      {error && (
+        <p className="form-error" role="alert" id={`edit-error-${message.id}`}>
+          {error}
+        </p>
+      )}
       <div className="edit-actions">
         <span className="hint">Replies after this message will be replaced.</span>
         <button type="button" className="secondary" onClick={onDone}>
           Cancel
         </button>
-        <button type="submit" className="primary" disabled={text.trim() === ''}>
+        <button type="submit" className="primary" disabled={text.trim() === '' || sending}>
           Save and send
         </button>
       </div>

@@ -43,7 +43,7 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
         cache: 'no-store',
       });
     } catch (err) {
-      if (isAbort(err, signal)) throw err;
+      if (isAbortError(err, signal)) throw err;
       throw new NetworkError(err);
     }
     if (!res.ok) throw await errorFrom(res);
@@ -73,7 +73,7 @@ export function createHttpTransport(opts: HttpTransportOptions): Transport {
           try {
             next = await reader.read();
           } catch (err) {
-            if (isAbort(err, signal)) throw err;
+            if (isAbortError(err, signal)) throw err;
             throw new NetworkError(err);
           }
           if (next.done) return;
@@ -108,6 +108,7 @@ async function errorFrom(res: Response): Promise<AppError> {
   return new AppError('INTERNAL', { message: `Modest answered with an unexpected error (HTTP ${res.status}).` });
 }
 
-function isAbort(err: unknown, signal?: AbortSignal): boolean {
+/** The request was cancelled on purpose (its signal fired), not failed: no banner, no error sentence. */
+export function isAbortError(err: unknown, signal?: AbortSignal): boolean {
   return signal?.aborted === true || (err instanceof DOMException && err.name === 'AbortError');
 }
