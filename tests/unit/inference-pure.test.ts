@@ -4,6 +4,7 @@ import { SequencePool } from '../../app/inference/sequence-pool.js';
 import { TextStream } from '../../app/inference/text-stream.js';
 import { marginOfTopTwo } from '../../app/inference/confidence.js';
 import { AppError } from '../../app/contract/index.js';
+import { titleFromMessage } from '../../app/service/title.js';
 
 describe('confidence summary', () => {
   it('computes min, nearest-rank p10 and mean log-probability', () => {
@@ -151,5 +152,14 @@ describe('text stream', () => {
     const s = new TextStream(decode, []);
     expect(s.push(0).piece).toBe('');
     expect(s.push(1).piece).toBe('é');
+  });
+});
+
+describe('conversation titles', () => {
+  it('uses the first words on one line, without markdown markers', () => {
+    expect(titleFromMessage('Can you show me some **markdown** and `code`?')).toBe('Can you show me some markdown and code?');
+    expect(titleFromMessage('  two\n\nlines ')).toBe('two lines');
+    expect(titleFromMessage('word '.repeat(40))).toMatch(/^(word ){8}word…$/);
+    expect(titleFromMessage('***')).toBe('New chat');
   });
 });
