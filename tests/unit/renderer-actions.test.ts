@@ -3,6 +3,7 @@ import type { ChatEvent, Message } from '../../app/contract/index.js';
 import { deleteAllData, deleteConversation, editAndResend, sendMessage, stopGeneration } from '../../renderer/src/actions.js';
 import { loadDraft, saveDraft } from '../../renderer/src/lib/drafts.js';
 import { initialState, store } from '../../renderer/src/state.js';
+import { MemoryStorage } from '../helpers/memory-storage.js';
 
 /** The window's data flow against a scripted server: the real client, transport and store. */
 
@@ -52,28 +53,6 @@ function serve(handler: Handler) {
   });
 }
 
-/** An in-memory Storage (Node has no localStorage or sessionStorage). */
-class MemoryStorage implements Storage {
-  private m = new Map<string, string>();
-  get length() {
-    return this.m.size;
-  }
-  key(i: number) {
-    return [...this.m.keys()][i] ?? null;
-  }
-  getItem(k: string) {
-    return this.m.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.m.set(k, String(v));
-  }
-  removeItem(k: string) {
-    this.m.delete(k);
-  }
-  clear() {
-    this.m.clear();
-  }
-}
 
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 

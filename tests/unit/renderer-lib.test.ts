@@ -4,6 +4,7 @@ import { createDeltaBatcher } from '../../renderer/src/lib/batcher.js';
 import { clearAllDrafts, draftsEpoch, loadDraft, onDraftsCleared, saveDraft } from '../../renderer/src/lib/drafts.js';
 import { duration, percent, rate, snippetParts } from '../../renderer/src/lib/format.js';
 import { createStore } from '../../renderer/src/lib/store.js';
+import { MemoryStorage } from '../helpers/memory-storage.js';
 
 describe('renderer helpers', () => {
   it('splits search snippets on [[ ]] marks', () => {
@@ -75,28 +76,6 @@ describe('renderer helpers', () => {
   });
 });
 
-/** An in-memory Storage (the unit tests run in Node, which has no localStorage). */
-class MemoryStorage implements Storage {
-  private m = new Map<string, string>();
-  get length() {
-    return this.m.size;
-  }
-  key(i: number) {
-    return [...this.m.keys()][i] ?? null;
-  }
-  getItem(k: string) {
-    return this.m.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.m.set(k, String(v));
-  }
-  removeItem(k: string) {
-    this.m.delete(k);
-  }
-  clear() {
-    this.m.clear();
-  }
-}
 
 describe('drafts', () => {
   afterEach(() => {
