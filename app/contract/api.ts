@@ -103,6 +103,10 @@ export function isStreamName(name: string): name is StreamName {
 export type ApiHandlers = {
   calls: { [K in CallName]: (input: z.infer<Calls[K]['input']>) => Promise<CallOutput<K>> };
   streams: {
-    [K in StreamName]: (input: z.infer<Streams[K]['input']>, signal: AbortSignal) => AsyncIterable<StreamEvent<K>>;
+    /** May refuse (throw or reject) before the first event; transports turn that into a plain error. */
+    [K in StreamName]: (
+      input: z.infer<Streams[K]['input']>,
+      signal: AbortSignal,
+    ) => AsyncIterable<StreamEvent<K>> | Promise<AsyncIterable<StreamEvent<K>>>;
   };
 };

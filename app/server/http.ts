@@ -68,9 +68,9 @@ export function createHttpApp({ api, token, staticDir }: HttpOptions): Hono {
     if (!isStreamName(name)) throw new AppError('NOT_FOUND', { message: `There is no stream named "${name}".` });
     const input = parseAt(streams[name].input, await readJson(c), `input to ${name}`);
     const abort = new AbortController();
-    const handler = api.streams[name as StreamName] as (i: unknown, s: AbortSignal) => AsyncIterable<unknown>;
+    const handler = api.streams[name as StreamName] as (i: unknown, s: AbortSignal) => AsyncIterable<unknown> | Promise<AsyncIterable<unknown>>;
     // Errors raised before the first event (no model, empty message...) become a plain JSON error.
-    const events = handler(input, abort.signal);
+    const events = await handler(input, abort.signal);
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort(new Error('The client went away.')));
       try {

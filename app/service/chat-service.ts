@@ -43,16 +43,20 @@ export class ChatService {
     await Promise.all(waits);
   }
 
-  send(conversationId: string, text: string, signal: AbortSignal): AsyncIterable<ChatEvent> {
+  async send(conversationId: string, text: string, signal: AbortSignal): Promise<AsyncIterable<ChatEvent>> {
     this.assertAccepting();
     const engine = this.models.require();
     if (text.trim() === '') throw new AppError('MESSAGE_EMPTY');
-    const conversation = this.storage.conversations.get(conversationId);
+    this.storage.conversations.get(conversationId);
     this.assertIdle(conversationId);
     // Refuse before saving anything: a message the model can never read is not worth keeping.
     const settings = this.storage.settings.get();
-    engine.assertFits(settings.systemPrompt, { role: 'user', content: text }, settings.maxReplyTokens);
+    await engine.assertFits(settings.systemPrompt, { role: 'user', content: text }, settings.maxReplyTokens);
 
+    // Checked again after the wait, then written in one synchronous run, so two sends race safely.
+    this.assertAccepting();
+    const conversation = this.storage.conversations.get(conversationId);
+    this.assertIdle(conversationId);
     const user = this.storage.messages.insert({ conversationId, role: 'user', content: text, status: 'complete' });
     if (conversation.title === 'New chat' && this.storage.messages.list(conversationId).length === 1) {
       this.storage.conversations.rename(conversationId, titleFromMessage(text));
@@ -74,17 +78,23 @@ export class ChatService {
     return this.reply(target.conversationId, { temperature }, signal);
   }
 
-  editAndResend(messageId: string, text: string, signal: AbortSignal): AsyncIterable<ChatEvent> {
+  async editAndResend(messageId: string, text: string, signal: AbortSignal): Promise<AsyncIterable<ChatEvent>> {
     this.assertAccepting();
     const engine = this.models.require();
     if (text.trim() === '') throw new AppError('MESSAGE_EMPTY');
-    const target = this.storage.messages.get(messageId);
-    if (target.role !== 'user') throw new AppError('BAD_REQUEST', { message: 'Only your own messages can be edited.' });
-    this.storage.conversations.get(target.conversationId);
-    this.assertIdle(target.conversationId);
+    const check = () => {
+      const target = this.storage.messages.get(messageId);
+      if (target.role !== 'user') throw new AppError('BAD_REQUEST', { message: 'Only your own messages can be edited.' });
+      this.storage.conversations.get(target.conversationId);
+      this.assertIdle(target.conversationId);
+      return target;
+    };
+    check();
     // Every check before the first change: a refused edit leaves the conversation as it was.
     const settings = this.storage.settings.get();
-    engine.assertFits(settings.systemPrompt, { role: 'user', content: text }, settings.maxReplyTokens);
+    await engine.assertFits(settings.systemPrompt, { role: 'user', content: text }, settings.maxReplyTokens);
+    this.assertAccepting();
+    const target = check();
     this.storage.messages.deleteAfter(messageId, { inclusive: false });
     const user = this.storage.messages.update(messageId, { content: text });
     return this.reply(target.conversationId, { temperature: 0 }, signal, user);

@@ -1,12 +1,12 @@
 import { AppError, type ModelState, type Settings } from '../contract/index.js';
-import { LocalEngine, resolveThreads } from '../inference/index.js';
+import { RemoteEngine, resolveThreads, type Engine } from '../inference/index.js';
 
 /**
  * Owns the one loaded model and its state as the UI sees it (none, loading with progress, ready,
  * or the specific error). Loading a new model replaces the old one only once the new one works.
  */
 export class ModelHost {
-  private engine: LocalEngine | null = null;
+  private engine: Engine | null = null;
   private state: ModelState = { state: 'none' };
   private loading: Promise<ModelState> | null = null;
 
@@ -17,14 +17,14 @@ export class ModelHost {
   }
 
   /** The engine, or the reason there is none, as an error the UI can show. */
-  require(): LocalEngine {
+  require(): Engine {
     // While another model loads, the current one is about to be disposed under any new reply.
     if (this.loading || this.state.state === 'loading') throw new AppError('MODEL_LOADING');
     if (this.engine) return this.engine;
     throw new AppError('NO_MODEL');
   }
 
-  get current(): LocalEngine | null {
+  get current(): Engine | null {
     return this.engine;
   }
 
@@ -33,7 +33,7 @@ export class ModelHost {
     this.state = { state: 'loading', path, progress: 0 };
     const run = (async (): Promise<ModelState> => {
       try {
-        const engine = await LocalEngine.load({
+        const engine = await RemoteEngine.load({
           modelPath: path,
           threads: resolveThreads(settings.threads),
           contextSize: settings.contextSize,

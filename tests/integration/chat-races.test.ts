@@ -24,9 +24,9 @@ async function makeCore(opts: { availableMemory?: () => number } = {}): Promise<
   return core;
 }
 const never = new AbortController().signal;
-async function drain(events: AsyncIterable<ChatEvent>) {
+async function drain(events: AsyncIterable<ChatEvent> | Promise<AsyncIterable<ChatEvent>>) {
   const out: ChatEvent[] = [];
-  for await (const e of events) out.push(e);
+  for await (const e of await events) out.push(e);
   return out;
 }
 
@@ -36,7 +36,7 @@ describe('refusals change nothing', () => {
     await core.api.calls.loadModel({ path: (await tinyModel('confident')).path });
     await core.api.calls.updateSettings({ systemPrompt: 'hello '.repeat(380) });
     const conv = await core.api.calls.createConversation({});
-    expect(() => core.api.streams.sendMessage({ conversationId: conv.id, text: 'hello '.repeat(20) }, never)).toThrowError(
+    await expect((async () => core.api.streams.sendMessage({ conversationId: conv.id, text: 'hello '.repeat(20) }, never))()).rejects.toThrowError(
       expect.objectContaining({ code: 'PROMPT_TOO_LONG' }),
     );
     expect(await core.api.calls.getMessages({ conversationId: conv.id })).toEqual([]);
@@ -50,7 +50,7 @@ describe('refusals change nothing', () => {
     await drain(core.api.streams.sendMessage({ conversationId: conv.id, text: 'First' }, never));
     await drain(core.api.streams.sendMessage({ conversationId: conv.id, text: 'Second' }, never));
     const before = await core.api.calls.getMessages({ conversationId: conv.id });
-    expect(() => core.api.streams.editAndResend({ messageId: before[0]!.id, text: 'word '.repeat(2000) }, never)).toThrowError(
+    await expect((async () => core.api.streams.editAndResend({ messageId: before[0]!.id, text: 'word '.repeat(2000) }, never))()).rejects.toThrowError(
       expect.objectContaining({ code: 'PROMPT_TOO_LONG' }),
     );
     expect(await core.api.calls.getMessages({ conversationId: conv.id })).toEqual(before);
@@ -77,11 +77,11 @@ describe('stopping', () => {
     const other = await core.api.calls.createConversation({});
     const events: ChatEvent[] = [];
     const streaming = (async () => {
-      for await (const e of core.api.streams.sendMessage({ conversationId: busy.id, text: 'Keep going' }, never)) events.push(e);
+      for await (const e of await core.api.streams.sendMessage({ conversationId: busy.id, text: 'Keep going' }, never)) events.push(e);
     })();
     await expect.poll(() => events.some((e) => e.type === 'delta'), { timeout: 60_000 }).toBe(true);
     const deleting = core.api.calls.deleteAllData({ confirm: 'DELETE' });
-    expect(() => core.api.streams.sendMessage({ conversationId: other.id, text: 'Sneaking in' }, never)).toThrowError(
+    await expect((async () => core.api.streams.sendMessage({ conversationId: other.id, text: 'Sneaking in' }, never))()).rejects.toThrowError(
       expect.objectContaining({ code: 'CONFLICT', message: expect.stringMatching(/deleting all data/) }),
     );
     expect((await deleting).deleted.conversations).toBe(2);

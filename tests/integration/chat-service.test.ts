@@ -14,9 +14,9 @@ let core: Core;
 let model: TinyModel;
 const never = new AbortController().signal;
 
-async function collect(events: AsyncIterable<ChatEvent>) {
+async function collect(events: AsyncIterable<ChatEvent> | Promise<AsyncIterable<ChatEvent>>) {
   const out: ChatEvent[] = [];
-  for await (const e of events) out.push(e);
+  for await (const e of await events) out.push(e);
   return out;
 }
 const done = (events: ChatEvent[]) => {
@@ -99,7 +99,7 @@ describe('chat service', () => {
   it('refuses a second reply in the same conversation while one runs', async () => {
     const conv = await core.api.calls.createConversation({});
     const first = core.api.streams.sendMessage({ conversationId: conv.id, text: 'Hello' }, never);
-    expect(() => core.api.streams.sendMessage({ conversationId: conv.id, text: 'Again' }, never)).toThrowError(
+    await expect((async () => core.api.streams.sendMessage({ conversationId: conv.id, text: 'Again' }, never))()).rejects.toThrowError(
       expect.objectContaining({ code: 'BUSY' }),
     );
     await collect(first);
@@ -110,7 +110,7 @@ describe('chat service', () => {
     const core2 = createCore(openStorage(storage2Dir));
     try {
       const conv = await core2.api.calls.createConversation({});
-      expect(() => core2.api.streams.sendMessage({ conversationId: conv.id, text: 'hi' }, never)).toThrowError(
+      await expect((async () => core2.api.streams.sendMessage({ conversationId: conv.id, text: 'hi' }, never))()).rejects.toThrowError(
         expect.objectContaining({ code: 'NO_MODEL', message: expect.stringMatching(/Choose a GGUF model file/) }),
       );
       expect((await core2.api.calls.getStatus({})).model).toEqual({ state: 'none' });
