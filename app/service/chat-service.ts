@@ -11,6 +11,8 @@ export const PARTIAL_SAVE_MS = 1000;
 interface Active {
   conversationId: string;
   controller: AbortController;
+  /** Settles once the reply is saved, however it ended (run() never rejects). */
+  finished: Promise<void>;
 }
 
 /**
@@ -38,9 +40,9 @@ export class ChatService {
 
   /** Graceful shutdown: every running reply ends as partial, and is saved so. */
   async stopAll(): Promise<void> {
-    const waits = [...this.active.keys()].map((id) => this.waitFor(id));
-    for (const a of this.active.values()) a.controller.abort(new Error('Modest is shutting down.'));
-    await Promise.all(waits);
+    const running = [...this.active.values()];
+    for (const a of running) a.controller.abort(new Error('Modest is shutting down.'));
+    await Promise.all(running.map((a) => a.finished));
   }
 
   async send(conversationId: string, text: string, signal: AbortSignal): Promise<AsyncIterable<ChatEvent>> {
@@ -124,14 +126,6 @@ export class ChatService {
     for (const a of this.active.values()) if (a.conversationId === conversationId) throw new AppError('BUSY');
   }
 
-  private waiters = new Map<string, Array<() => void>>();
-  private waitFor(messageId: string): Promise<void> {
-    return new Promise((resolve) => {
-      const list = this.waiters.get(messageId) ?? [];
-      list.push(resolve);
-      this.waiters.set(messageId, list);
-    });
-  }
 
   private reply(
     conversationId: string,
@@ -150,7 +144,6 @@ export class ChatService {
     const controller = new AbortController();
     const onClientGone = () => controller.abort(new Error('The window closed the stream.'));
     signal.addEventListener('abort', onClientGone, { once: true });
-    this.active.set(assistant.id, { conversationId, controller });
 
     const out = new Channel<ChatEvent>();
     if (user) out.push({ type: 'user', message: user });
@@ -208,12 +201,13 @@ export class ChatService {
         clearInterval(saveTimer);
         signal.removeEventListener('abort', onClientGone);
         this.active.delete(assistant.id);
-        for (const w of this.waiters.get(assistant.id) ?? []) w();
-        this.waiters.delete(assistant.id);
         out.close();
       }
     };
-    void run();
+    // Registered before run() starts: its finally (which removes the entry) may run synchronously.
+    const entry: Active = { conversationId, controller, finished: Promise.resolve() };
+    this.active.set(assistant.id, entry);
+    entry.finished = run();
     return out;
   }
 

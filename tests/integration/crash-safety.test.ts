@@ -25,15 +25,21 @@ function tmpDir() {
   return d;
 }
 
+/** The real server with the slow Qwen-shaped model, allowed long replies, and one conversation. */
+async function serverWithLongReplies() {
+  const model = await tinyModel('qwen-shaped');
+  const dataDir = tmpDir();
+  const server = await startServerProcess(['--model', model.path, '--data-dir', dataDir], { waitFor: /Model ready/ });
+  servers.push(server);
+  const client = createClient(createHttpTransport({ baseUrl: server.origin, getToken: () => server.token }));
+  await client.updateSettings({ maxReplyTokens: 5000 });
+  const conv = await client.createConversation({});
+  return { dataDir, server, client, conv };
+}
+
 describe('crash safety', () => {
   it('SIGKILL mid-reply keeps the user message and the partial reply saved in the last second', async () => {
-    const model = await tinyModel('qwen-shaped');
-    const dataDir = tmpDir();
-    const server = await startServerProcess(['--model', model.path, '--data-dir', dataDir], { waitFor: /Model ready/ });
-    servers.push(server);
-    const client = createClient(createHttpTransport({ baseUrl: server.origin, getToken: () => server.token }));
-    await client.updateSettings({ maxReplyTokens: 5000 });
-    const conv = await client.createConversation({});
+    const { dataDir, server, client, conv } = await serverWithLongReplies();
 
     let streamed = '';
     let firstDeltaAt = 0;
@@ -85,13 +91,7 @@ describe('crash safety', () => {
   });
 
   it('SIGTERM ends a running reply as partial and exits cleanly', async () => {
-    const model = await tinyModel('qwen-shaped');
-    const dataDir = tmpDir();
-    const server = await startServerProcess(['--model', model.path, '--data-dir', dataDir], { waitFor: /Model ready/ });
-    servers.push(server);
-    const client = createClient(createHttpTransport({ baseUrl: server.origin, getToken: () => server.token }));
-    await client.updateSettings({ maxReplyTokens: 5000 });
-    const conv = await client.createConversation({});
+    const { dataDir, server, client, conv } = await serverWithLongReplies();
     let streamed = '';
     const reading = (async () => {
       try {
