@@ -6,8 +6,10 @@ import {
   ExportSchema,
   IdSchema,
   MAX_MESSAGE_CHARS,
+  KeyStatusSchema,
   MessageSchema,
   ModelStateSchema,
+  ProviderIdSchema,
   SearchHitSchema,
   SettingsSchema,
   StatusSchema,
@@ -33,6 +35,22 @@ export const calls = {
   },
   unloadModel: { input: Empty, output: ModelStateSchema },
   updateSettings: { input: SettingsSchema.partial().strict(), output: SettingsSchema },
+  /** Saves a cloud API key through the OS secret store; refused where keys are environment-only. */
+  setApiKey: {
+    input: z
+      .object({
+        provider: ProviderIdSchema,
+        key: z
+          .string()
+          .trim()
+          .min(8, 'That API key is too short to be real.')
+          .max(512, 'That API key is too long.')
+          .regex(/^[\x21-\x7e]+$/, 'An API key has no spaces or special characters.'),
+      })
+      .strict(),
+    output: KeyStatusSchema,
+  },
+  deleteApiKey: { input: z.object({ provider: ProviderIdSchema }).strict(), output: KeyStatusSchema },
 
   listConversations: { input: Empty, output: z.array(ConversationSchema) },
   createConversation: {

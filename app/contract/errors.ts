@@ -41,6 +41,10 @@ export const ERROR_CODES = {
     message: 'Another Modest process is using this data folder. Close it first, or use another --data-dir.',
   },
   DATA_DIR_UNWRITABLE: { status: 500, message: 'Modest cannot write to its data folder.' },
+  KEYS_ENV_ONLY: {
+    status: 409,
+    message: 'API keys cannot be saved here; set them as environment variables instead.',
+  },
   INTERNAL: { status: 500, message: 'Something went wrong inside Modest.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -4,3 +4,4 @@ export * from './schema.js';
 export * from './errors.js';
 export * from './client.js';
 export { parseAt } from './validate.js';
+export * from './ipc.js';

@@ -127,13 +127,32 @@ export const DEFAULT_SETTINGS: Settings = {
   systemPrompt: 'You are Modest, a helpful assistant running locally on this computer. Answer concisely.',
 };
 
+/** Cloud providers whose API key Modest can hold (used by escalation). */
+export const ProviderIdSchema = z.enum(['openai', 'anthropic']);
+export type ProviderId = z.infer<typeof ProviderIdSchema>;
+
+export const KeyStatusSchema = z.object({
+  /** `os-keychain`: keys are encrypted by the OS secret store. `env-only`: keys come only from the environment. */
+  storage: z.enum(['os-keychain', 'env-only']),
+  /** One sentence for the Settings panel: where keys live, and why when they cannot be saved. */
+  note: z.string(),
+  /** Where each provider's key comes from right now; never the key itself. */
+  providers: z.record(ProviderIdSchema, z.enum(['saved', 'environment', 'none'])),
+  /** The environment variable each provider's key is read from. */
+  envVars: z.record(ProviderIdSchema, z.string()),
+});
+export type KeyStatus = z.infer<typeof KeyStatusSchema>;
+
 export const StatusSchema = z.object({
   version: z.string(),
+  /** `desktop` inside the Electron window, `browser` when served over HTTP. */
+  shell: z.enum(['desktop', 'browser']),
   dataDir: z.string(),
   model: ModelStateSchema,
   settings: SettingsSchema,
   /** Non-null while a generation runs, so a reloaded window can reattach or show it. */
   activeGenerations: z.array(z.object({ conversationId: IdSchema, messageId: IdSchema })),
+  keys: KeyStatusSchema,
 });
 export type Status = z.infer<typeof StatusSchema>;
 

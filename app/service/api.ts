@@ -1,4 +1,5 @@
 import { AppError, type ApiHandlers, type Settings } from '../contract/index.js';
+import { createEnvKeyStore, type KeyStore } from '../secrets/index.js';
 import type { Storage } from '../storage/index.js';
 import { ChatService } from './chat-service.js';
 import { ModelHost } from './model-host.js';
@@ -10,6 +11,7 @@ export interface Core {
   chat: ChatService;
   models: ModelHost;
   storage: Storage;
+  keys: KeyStore;
   /** Ends running replies as partial, unloads the model and closes the database. */
   shutdown(): Promise<void>;
 }
@@ -18,7 +20,16 @@ export interface Core {
 const RELOAD_KEYS: readonly (keyof Settings)[] = ['threads', 'contextSize', 'sequences'];
 
 /** The application core behind the contract: transport-free, so HTTP and IPC serve the same object. */
-export function createCore(storage: Storage, opts: { availableMemory?: () => number } = {}): Core {
+export interface CoreOptions {
+  availableMemory?: () => number;
+  /** Which window talks to this core; reported in getStatus. */
+  shell?: 'desktop' | 'browser';
+  /** Where cloud API keys live. Only the desktop shell can reach the OS secret store. */
+  keys?: KeyStore;
+}
+
+export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
+  const keys = opts.keys ?? createEnvKeyStore('the browser mode cannot reach the operating system’s secret store');
   const models = new ModelHost(opts.availableMemory);
   const chat = new ChatService(storage, models);
 
@@ -26,11 +37,15 @@ export function createCore(storage: Storage, opts: { availableMemory?: () => num
     calls: {
       getStatus: async () => ({
         version: VERSION,
+        shell: opts.shell ?? 'browser',
         dataDir: storage.dataDir,
         model: models.status,
         settings: storage.settings.get(),
         activeGenerations: chat.activeGenerations(),
+        keys: keys.status(),
       }),
+      setApiKey: async ({ provider, key }) => keys.set(provider, key),
+      deleteApiKey: async ({ provider }) => keys.delete(provider),
       loadModel: async ({ path }) => {
         if (chat.activeGenerations().length > 0) {
           throw new AppError('CONFLICT', { message: 'Stop the reply in progress before switching models.' });
@@ -95,6 +110,7 @@ export function createCore(storage: Storage, opts: { availableMemory?: () => num
     chat,
     models,
     storage,
+    keys,
     shutdown: async () => {
       await chat.stopAll();
       await models.dispose();

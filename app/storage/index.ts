@@ -1,6 +1,7 @@
 /** The public face of app/storage: everything else here is an implementation detail. */
 export { openStorage } from './open.js';
 export { defaultDataDir } from './data-dir.js';
+export { useSqliteNativeBinding } from './native-binding.js';
 export { buildFtsQuery } from './fts-query.js';
 export type {
   ConversationRepo,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../contract/index.js';
 import { unwritable } from './data-dir.js';
+import { sqliteOptions } from './native-binding.js';
 
 export const LOCK_FILE = 'modest.lock';
 
@@ -27,7 +28,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   const lockPath = path.join(dataDir, LOCK_FILE);
   let db: Database.Database;
   try {
-    db = new Database(lockPath, { timeout: 0 });
+    db = new Database(lockPath, sqliteOptions(0));
   } catch (err) {
     throw unwritable(dataDir, err);
   }

@@ -8,6 +8,7 @@ import { createExporter } from './export.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { createMessageRepo } from './messages.js';
 import { migrate } from './migrate.js';
+import { sqliteOptions } from './native-binding.js';
 import { createSearch } from './search.js';
 import { createSettingsRepo } from './settings.js';
 import type { Clock, Storage } from './types.js';
@@ -37,7 +38,7 @@ export function openStorage(dataDir: string, opts: { now?: Clock } = {}): Storag
 }
 
 export function openDatabase(dbPath: string): Database.Database {
-  const db = new Database(dbPath, { timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(dbPath, sqliteOptions(BUSY_TIMEOUT_MS));
   try {
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(mode)}).`);

@@ -25,8 +25,16 @@ export function App() {
       if (adoptTokenFromHash()) void init();
     };
     window.addEventListener('hashchange', onHash);
+    // A file dropped outside a drop zone would otherwise replace the page with the file.
+    const swallowFileDrop = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    window.addEventListener('dragover', swallowFileDrop);
+    window.addEventListener('drop', swallowFileDrop);
     const stopHeartbeat = startHeartbeat();
     return () => {
+      window.removeEventListener('dragover', swallowFileDrop);
+      window.removeEventListener('drop', swallowFileDrop);
       window.removeEventListener('hashchange', onHash);
       stopHeartbeat();
     };

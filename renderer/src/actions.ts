@@ -1,5 +1,5 @@
-import type { CallOutput, ChatEvent, Conversation, Message, Settings, Status } from '../../app/contract/index.js';
-import { api, errorMessage, forgetToken, getToken, isAbortError, isUnauthorized, NetworkError } from './api.js';
+import type { CallOutput, ChatEvent, Conversation, Message, ProviderId, Settings, Status } from '../../app/contract/index.js';
+import { api, errorMessage, forgetToken, hasAccess, isAbortError, isUnauthorized, NetworkError } from './api.js';
 import { createDeltaBatcher } from './lib/batcher.js';
 import { clearAllDrafts } from './lib/drafts.js';
 import { store, type AppState, type Generation, type ToastData } from './state.js';
@@ -98,7 +98,7 @@ function rememberedConversation(): string | null {
 }
 
 export async function init(): Promise<void> {
-  if (!getToken()) {
+  if (!hasAccess()) {
     set({ auth: 'missing' });
     return;
   }
@@ -621,6 +621,18 @@ export async function updateSettings(patch: Partial<Settings>): Promise<string |
   } catch (err) {
     if (handleCommon(err)) return errorMessage(err);
     await refreshStatus();
+    return errorMessage(err);
+  }
+}
+
+/** Saves or clears a cloud API key; returns the error sentence, or null when it worked. */
+export async function saveApiKey(provider: ProviderId, key: string | null): Promise<string | null> {
+  try {
+    const keys = key === null ? await api.deleteApiKey({ provider }) : await api.setApiKey({ provider, key });
+    set((s) => ({ status: s.status ? { ...s.status, keys } : s.status }));
+    return null;
+  } catch (err) {
+    handleCommon(err);
     return errorMessage(err);
   }
 }

@@ -1,5 +1,6 @@
-import { AppError, createClient, type ApiClient } from '../../app/contract/index.js';
+import { AppError, DESKTOP_BRIDGE_KEY, createClient, type ApiClient, type DesktopBridge } from '../../app/contract/index.js';
 import { NetworkError, createHttpTransport, isAbortError } from './transport/http.js';
+import { createIpcTransport } from './transport/ipc.js';
 
 const TOKEN_KEY = 'modest.token';
 
@@ -41,7 +42,11 @@ function readToken(): string | null {
   return takeTokenFromLocation(window.location, safeSessionStorage(), (url) => window.history.replaceState(null, '', url));
 }
 
-let token: string | null = readToken();
+/** Set by the desktop app's preload; absent in the browser mode. */
+export const desktop: DesktopBridge | null =
+  typeof window === 'undefined' ? null : ((window as unknown as Record<string, DesktopBridge | undefined>)[DESKTOP_BRIDGE_KEY] ?? null);
+
+let token: string | null = desktop ? null : readToken();
 
 /** The link was opened in a tab that already runs Modest (only the #token part changed). */
 export function adoptTokenFromHash(): boolean {
@@ -63,8 +68,13 @@ export function forgetToken(): void {
   }
 }
 
-/** The one client the UI talks through; an Electron IPC transport can replace the HTTP one. */
-export const api: ApiClient = createClient(createHttpTransport({ getToken }));
+/** The desktop window needs no token: the preload's channel reaches only its own main process. */
+export function hasAccess(): boolean {
+  return desktop !== null || token !== null;
+}
+
+/** The one client the UI talks through: IPC in the desktop app, HTTP in the browser mode. */
+export const api: ApiClient = createClient(desktop ? createIpcTransport(desktop) : createHttpTransport({ getToken }));
 
 export { NetworkError, isAbortError };
 

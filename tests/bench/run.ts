@@ -7,7 +7,8 @@
  *     ÷ node-llama-cpp's plain LlamaChatSession, same model, prompt and threads; median of
  *     interleaved runs, with the spread. Goal ≥ 0.95.
  * P2  time to first token at turn 10 ÷ turn 2 of one conversation (KV reuse). Goal ≤ 1.2.
- * EL  the server process's largest event-loop delay while it streams a long reply over HTTP.
+ * EL  the serving process's largest event-loop delay while it streams a long reply, over HTTP
+ *     and over the desktop IPC adapter.
  * C   what full-vocabulary confidence costs per token: node-llama-cpp's raw decode loop with and
  *     without `confidence: true` (its native side sorts every candidate to report it).
  * T   decode tokens/s at 1, 2 and 4 threads (the evidence for the default thread count).
@@ -23,6 +24,11 @@ import { startHttpServer } from '../../app/server/serve.js';
 import { createCore } from '../../app/service/index.js';
 import { openStorage } from '../../app/storage/index.js';
 import { createHttpTransport } from '../../renderer/src/transport/http.js';
+import { APP_URL } from '../../main/app-origin.js';
+import { registerIpc } from '../../main/ipc-adapter.js';
+import { createSenderCheck } from '../../main/trusted-sender.js';
+import { createIpcTransport } from '../../renderer/src/transport/ipc.js';
+import { FakeIpcMain, FakeWebContents, loadPreload } from '../helpers/fake-electron.js';
 import { tinyModel } from '../helpers/models.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
@@ -180,7 +186,11 @@ async function p2(modelPath: string) {
   await engine.dispose();
 }
 
-/** EL: the server streams a long reply over real HTTP while we watch its event loop. */
+/**
+ * EL: the process that serves the window streams a long reply while we watch its event loop:
+ * once over real HTTP (browser mode), once over the desktop IPC adapter and the bundled preload
+ * (the Electron main process's path, with Electron's message passing stood in for).
+ */
 async function eventLoop(modelPath: string) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modest-bench-'));
   const storage = openStorage(dataDir);
@@ -188,18 +198,26 @@ async function eventLoop(modelPath: string) {
   const core = createCore(storage);
   await core.models.load(modelPath, storage.settings.get());
   const server = await startHttpServer({ api: core.api });
-  const client = createClient(createHttpTransport({ baseUrl: `http://127.0.0.1:${server.port}`, getToken: () => server.token }));
-  const conv = await client.createConversation({});
+  const overHttp = createClient(createHttpTransport({ baseUrl: `http://127.0.0.1:${server.port}`, getToken: () => server.token }));
+  const ipcMain = new FakeIpcMain();
+  const win = { webContents: new FakeWebContents(1), frameUrl: APP_URL };
+  const adapter = registerIpc(ipcMain, core.api, createSenderCheck(new Set([1])));
+  const overIpc = createClient(createIpcTransport(loadPreload(ipcMain, win).bridge!));
 
-  const h = monitorEventLoopDelay({ resolution: 10 });
-  h.enable();
-  let tokens = 0;
-  const t = performance.now();
-  for await (const e of client.streams.sendMessage({ conversationId: conv.id, text: PROMPT })) {
-    if (e.type === 'done') tokens = e.message.stats?.completionTokens ?? 0;
+  for (const [label, client] of [['HTTP', overHttp], ['IPC', overIpc]] as const) {
+    const conv = await client.createConversation({});
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    let tokens = 0;
+    const t = performance.now();
+    for await (const e of client.streams.sendMessage({ conversationId: conv.id, text: PROMPT })) {
+      if (e.type === 'done') tokens = e.message.stats?.completionTokens ?? 0;
+    }
+    h.disable();
+    console.log(`EL largest event-loop delay while streaming a ${tokens}-token reply over ${label}: ${f(h.max / 1e6, 1)} ms (p99 ${f(h.percentile(99) / 1e6, 1)} ms, ${f((performance.now() - t) / 1000, 1)} s)`);
   }
-  h.disable();
-  console.log(`EL largest event-loop delay while streaming a ${tokens}-token reply over HTTP: ${f(h.max / 1e6, 1)} ms (p99 ${f(h.percentile(99) / 1e6, 1)} ms, ${f((performance.now() - t) / 1000, 1)} s)\n`);
+  console.log('');
+  adapter.dispose();
   await server.close();
   await core.shutdown();
   fs.rmSync(dataDir, { recursive: true, force: true });

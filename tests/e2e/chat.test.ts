@@ -212,6 +212,18 @@ describe('chat window (confident model)', () => {
     }
   });
 
+  it('says in Settings that cloud API keys come only from environment variables here, and offers no key field', async () => {
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await dialog.getByRole('heading', { name: 'Cloud API keys' }).waitFor();
+    expect(await dialog.getByTestId('key-storage-note').innerText()).toBe(
+      'API keys are read only from environment variables (OPENAI_API_KEY, ANTHROPIC_API_KEY), because the browser mode cannot reach the operating system’s secret store.',
+    );
+    expect(await dialog.locator('input[type=password]').count()).toBe(0);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
   it('Delete all my data also forgets unsent drafts and the open conversation', async () => {
     const p = ui(page);
     const drafts = () => page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('modest.draft.')));

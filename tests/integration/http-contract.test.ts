@@ -119,6 +119,16 @@ describe('browser-mode HTTP contract', () => {
     await expect(drain(client.streams.sendMessage({ conversationId: 'no-such-id', text: 'hi' }))).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('refuses to save an API key in the browser mode, saying where keys come from instead', async () => {
+    const res = await raw('/api/call/setApiKey', JSON.stringify({ provider: 'openai', key: 'sk-test-0123456789' }));
+    expect(res.status).toBe(409);
+    expect(res.body.error).toEqual({ code: 'KEYS_ENV_ONLY', message: expect.stringContaining('Set OPENAI_API_KEY or ANTHROPIC_API_KEY instead') });
+    expect(fs.readdirSync(dataDir)).not.toContain('keys.json');
+    const status = await client.getStatus({});
+    expect(status.shell).toBe('browser');
+    expect(status.keys.storage).toBe('env-only');
+  });
+
   it('reports a bad model path with its own error and keeps the loaded model', async () => {
     const err = await client.loadModel({ path: path.join(dataDir, 'missing.gguf') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, createClient, type ChatEvent } from '../../app/contract/index.js';
+import { AppError, createClient, type ChatEvent, type DesktopBridge } from '../../app/contract/index.js';
 import { isAbortError as fromApi } from '../../renderer/src/api.js';
 import { createHttpTransport, isAbortError, NetworkError } from '../../renderer/src/transport/http.js';
+import { createIpcTransport } from '../../renderer/src/transport/ipc.js';
 
 type Seen = { url: string; init: RequestInit };
 
@@ -153,5 +154,57 @@ describe('renderer HTTP transport', () => {
       }
     };
     await expect(run()).rejects.toBe('gone');
+  });
+});
+
+describe('IPC transport (desktop)', () => {
+  const fakeBridge = (over: Partial<DesktopBridge>): DesktopBridge => ({
+    call: async () => ({ ok: true, value: null }),
+    stream: () => () => {},
+    pathForFile: () => '',
+    ...over,
+  });
+
+  it('turns error results into AppErrors and a broken channel into a NetworkError', async () => {
+    const t = createIpcTransport(
+      fakeBridge({ call: async () => ({ ok: false, error: { code: 'NO_MODEL', message: 'No model is loaded.' } }) }),
+    );
+    await expect(t.call('getStatus', {})).rejects.toMatchObject({ name: 'AppError', code: 'NO_MODEL', message: 'No model is loaded.' });
+    const dead = createIpcTransport(fakeBridge({ call: async () => Promise.reject(new Error('Render frame was disposed')) }));
+    await expect(dead.call('getStatus', {})).rejects.toBeInstanceOf(NetworkError);
+  });
+
+  it('yields events in order, ends on end, and cancels the bridge stream when the reader leaves early', async () => {
+    let cancelled = 0;
+    const t = createIpcTransport(
+      fakeBridge({
+        stream: (_n, _i, on) => {
+          queueMicrotask(() => {
+            on({ kind: 'event', event: 1 });
+            on({ kind: 'event', event: 2 });
+            on({ kind: 'end' });
+          });
+          return () => void cancelled++;
+        },
+      }),
+    );
+    const got: unknown[] = [];
+    for await (const e of t.stream('sendMessage', {})) got.push(e);
+    expect(got).toEqual([1, 2]);
+    for await (const _ of t.stream('sendMessage', {})) break;
+    expect(cancelled).toBe(2);
+  });
+
+  it('throws the abort reason when the signal fires mid-stream, and refusals as AppErrors', async () => {
+    const abort = new AbortController();
+    const t = createIpcTransport(fakeBridge({ stream: (_n, _i, on) => (queueMicrotask(() => on({ kind: 'event', event: 'x' })), () => {}) }));
+    const run = (async () => {
+      for await (const _ of t.stream('sendMessage', {}, abort.signal)) abort.abort(new DOMException('stop', 'AbortError'));
+    })();
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    const refused = createIpcTransport(
+      fakeBridge({ stream: (_n, _i, on) => (queueMicrotask(() => on({ kind: 'error', error: { code: 'BUSY', message: 'Busy.' } })), () => {}) }),
+    );
+    await expect((async () => { for await (const _ of refused.stream('sendMessage', {})); })()).rejects.toMatchObject({ code: 'BUSY' });
   });
 });

@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useState, type DragEvent } from 'react';
 import type { ModelState } from '../../../app/contract/index.js';
-import { loadModel } from '../actions.js';
+import { loadModel, toast } from '../actions.js';
+import { desktop } from '../api.js';
 import { useApp } from '../state.js';
 import { ChipIcon } from './icons.js';
 
@@ -11,9 +12,32 @@ import { ChipIcon } from './icons.js';
 export function ModelGate({ compact = false }: { compact?: boolean }) {
   const model = useApp((s) => s.status?.model ?? null);
   const loadError = useApp((s) => s.modelLoadError);
+  const [dragging, setDragging] = useState(false);
   if (!model) return null;
+  const canDrop = model.state !== 'loading';
+  const onDragOver = (e: DragEvent) => {
+    if (!canDrop || !e.dataTransfer.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    setDragging(true);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const file = e.dataTransfer.files[0];
+    if (!canDrop || !file) return;
+    const path = droppedModelPath(file);
+    if (typeof path === 'string') void loadModel(path);
+    else toast(path.error, 'error');
+  };
   return (
-    <section className={`model-gate ${compact ? 'compact' : ''}`} aria-labelledby="model-gate-title">
+    <section
+      className={`model-gate ${compact ? 'compact' : ''} ${dragging ? 'drop-target' : ''}`}
+      aria-labelledby="model-gate-title"
+      onDragOver={onDragOver}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
       {!compact && (
         <div className="gate-icon" aria-hidden="true">
           <ChipIcon size={28} />
@@ -23,6 +47,17 @@ export function ModelGate({ compact = false }: { compact?: boolean }) {
       {model.state === 'loading' ? <Loading model={model} /> : <PathForm model={model} error={loadError} compact={compact} />}
     </section>
   );
+}
+
+/**
+ * The desktop app learns a dropped file's path from the preload (webUtils.getPathForFile). A
+ * browser never reveals paths, and a model is gigabytes, so there the path must be typed.
+ */
+function droppedModelPath(file: File): string | { error: string } {
+  if (!/\.gguf$/i.test(file.name)) return { error: `"${file.name}" is not a .gguf model file.` };
+  if (!desktop) return { error: 'The browser cannot tell Modest where a dropped file is. Type its full path instead.' };
+  const path = desktop.pathForFile(file);
+  return path ? path : { error: `Modest could not find "${file.name}" on disk. Type its full path instead.` };
 }
 
 function Loading({ model }: { model: Extract<ModelState, { state: 'loading' }> }) {
@@ -57,8 +92,8 @@ function PathForm({ model, error, compact }: { model: ModelState; error: string 
     >
       {!compact && (
         <p>
-          Modest runs a language model on this computer. Give the full path of a <strong>.gguf</strong> model file on the
-          machine where Modest is running.
+          Modest runs a language model on this computer. {desktop ? 'Drop a ' : 'Give the full path of a '}
+          <strong>.gguf</strong> model file {desktop ? 'here, or give its full path.' : 'on the machine where Modest is running.'}
         </p>
       )}
       <label htmlFor="model-path">Model file path</label>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { SettingsSchema, type ModelState, type Settings } from '../../../app/contract/index.js';
-import { deleteAllData, exportConversations, loadModel, openSettings, toast, unloadModel, updateSettings } from '../actions.js';
+import { SettingsSchema, type KeyStatus, type ModelState, type ProviderId, type Settings } from '../../../app/contract/index.js';
+import { deleteAllData, exportConversations, loadModel, openSettings, saveApiKey, toast, unloadModel, updateSettings } from '../actions.js';
 import { downloadText } from '../lib/download.js';
 import { bytes } from '../lib/format.js';
 import { useApp } from '../state.js';
@@ -14,6 +14,7 @@ export function SettingsPanel() {
     <Dialog open={open} onClose={() => openSettings(false)} title="Settings" className="settings-dialog">
       <ModelSection />
       <SettingsForm />
+      <KeysSection />
       <ExportSection />
       <DangerZone />
     </Dialog>
@@ -213,6 +214,91 @@ function SettingsFields({ settings }: { settings: Settings }) {
 function labelOf(key: keyof Settings | undefined): string {
   if (key === 'systemPrompt') return 'System prompt';
   return NUMBER_FIELDS.find((f) => f.key === key)?.label ?? 'Settings';
+}
+
+const PROVIDER_LABELS: Record<ProviderId, string> = { openai: 'OpenAI', anthropic: 'Anthropic' };
+
+/**
+ * Where cloud API keys live (they are used once escalation is on). The key itself never comes
+ * back from Modest; the panel shows only where each provider's key is taken from.
+ */
+function KeysSection() {
+  const keys = useApp((s) => s.status?.keys ?? null);
+  if (!keys) return null;
+  return (
+    <section className="settings-section" aria-labelledby="settings-keys">
+      <h3 id="settings-keys">Cloud API keys</h3>
+      <p className="hint" data-testid="key-storage-note">
+        {keys.note}
+      </p>
+      {(Object.keys(PROVIDER_LABELS) as ProviderId[]).map((p) => (
+        <KeyRow key={p} provider={p} keys={keys} />
+      ))}
+    </section>
+  );
+}
+
+function KeyRow({ provider, keys }: { provider: ProviderId; keys: KeyStatus }) {
+  const [value, setValue] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const source = keys.providers[provider];
+  const label = PROVIDER_LABELS[provider];
+  const id = `key-${provider}`;
+  const sourceText =
+    source === 'saved' ? 'Saved, encrypted' : source === 'environment' ? `From ${keys.envVars[provider]}` : 'Not set';
+  const run = async (key: string | null) => {
+    setBusy(true);
+    const err = await saveApiKey(provider, key);
+    setBusy(false);
+    setError(err);
+    if (!err) {
+      setValue('');
+      toast(key === null ? `${label} key removed.` : `${label} key saved.`);
+    }
+  };
+  return (
+    <div className="key-row">
+      <div className="row">
+        {keys.storage === 'os-keychain' ? <label htmlFor={id}>{label}</label> : <span className="key-name">{label}</span>}
+        <span className={`badge ${source === 'none' ? 'muted' : 'live'}`}>{sourceText}</span>
+      </div>
+      {keys.storage === 'os-keychain' && (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(value);
+          }}
+        >
+          <input
+            id={id}
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder={source === 'saved' ? 'Enter a new key to replace it' : 'Paste your API key'}
+            value={value}
+            onChange={(e) => setValue(e.target.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? `${id}-error` : undefined}
+          />
+          <button type="submit" className="secondary" disabled={busy || value.trim() === ''}>
+            Save
+          </button>
+          {source === 'saved' && (
+            <button type="button" className="secondary" disabled={busy} onClick={() => void run(null)}>
+              Remove
+            </button>
+          )}
+        </form>
+      )}
+      {error && (
+        <p id={`${id}-error`} className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
 }
 
 function ExportSection() {
