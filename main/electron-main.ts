@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, safeStorage, screen, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, protocol, safeStorage, screen, session, shell } from 'electron';
 import { AppError } from '../app/contract/index.js';
 import { createEncryptedKeyStore, createEnvKeyStore, type KeyStore } from '../app/secrets/index.js';
 import { rendererDir } from '../app/server/project-root.js';
@@ -152,7 +152,8 @@ function createWindow(dataDir: string): BrowserWindow {
     minHeight: MIN_SIZE.height,
     show: false,
     title: 'Modest',
-    backgroundColor: '#101114',
+    // The page's own background (styles.css --bg), so resizing never flashes another colour.
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#16171a' : '#ffffff',
     webPreferences: {
       preload: path.join(here, 'preload.cjs'),
       contextIsolation: true,

@@ -79,6 +79,8 @@ export const Menu = {
   },
 };
 
+export const nativeTheme = { shouldUseDarkColors: false };
+
 export const safeStorage = {
   isEncryptionAvailable: () => process.env.FAKE_ELECTRON_SAFE_STORAGE === 'os' || process.env.FAKE_ELECTRON_SAFE_STORAGE === 'basic_text',
   getSelectedStorageBackend: () => (process.env.FAKE_ELECTRON_SAFE_STORAGE === 'os' ? 'gnome_libsecret' : 'basic_text'),
