@@ -266,6 +266,25 @@ describe('stopping a reply (never-stopping model)', () => {
     await server?.stop();
   });
 
+  it('explains why a model file dropped on the browser window cannot be used, and stays on the page', async () => {
+    const drop = (name: string) =>
+      page.evaluate((fileName) => {
+        const target = document.querySelector('.model-gate');
+        if (!target) throw new Error('no model gate');
+        const dt = new DataTransfer();
+        dt.items.add(new File(['GGUF'], fileName));
+        target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+        target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      }, name);
+    const url = page.url();
+    await drop('notes.pdf');
+    await page.getByText('"notes.pdf" is not a .gguf model file.').waitFor();
+    await drop('model.gguf');
+    await page.getByText('The browser cannot tell Modest where a dropped file is. Type its full path instead.').waitFor();
+    expect(page.url()).toBe(url);
+    await page.getByRole('textbox', { name: 'Model file path' }).waitFor();
+  });
+
   it('asks for a model, explains a bad path, then loads a good one', async () => {
     const path = page.getByRole('textbox', { name: 'Model file path' });
     await path.fill('/no/such/model.gguf');
