@@ -84,16 +84,23 @@ export async function callCloud(target: CloudTarget, req: CloudRequest, opts: Ca
     },
   };
 
-  const usage = () => {
-    const count = opts.countTokens ?? roughTokenCount;
-    const estimated = reported.input === undefined || reported.output === undefined;
-    return {
-      inputTokens: reported.input ?? count([req.system, ...req.turns.map((t) => t.content)].join('\n')),
-      outputTokens: reported.output ?? count(text),
-      estimated,
-    };
+  const count = async (s: string): Promise<number> => {
+    try {
+      return await (opts.countTokens ?? roughTokenCount)(s);
+    } catch {
+      // The local model may be gone (unloaded mid-call); a rough count still beats none.
+      return roughTokenCount(s);
+    }
   };
-  const base = () => ({ text, usage: usage(), model, ttftMs, durationMs: performance.now() - started });
+  const usage = async () => ({
+    inputTokens: reported.input ?? (await count([req.system, ...req.turns.map((t) => t.content)].join('\n'))),
+    outputTokens: reported.output ?? (await count(text)),
+    estimated: reported.input === undefined || reported.output === undefined,
+  });
+  const base = async () => {
+    const durationMs = performance.now() - started;
+    return { text, usage: await usage(), model, ttftMs, durationMs };
+  };
 
   const silent = () =>
     new AppError('CLOUD_TIMEOUT', {
@@ -103,13 +110,13 @@ export async function callCloud(target: CloudTarget, req: CloudRequest, opts: Ca
     if (target.provider === 'anthropic') await streamAnthropic(target, req, abort.signal, sink);
     else await streamOpenAI(target, req, abort.signal, sink);
     // The SDKs end an aborted stream quietly, without throwing: say why it ended.
-    if (opts.signal?.aborted) return { ok: true, stopReason: 'aborted', ...base() };
-    if (timedOut) return { ok: false, error: silent(), ...base() };
-    return { ok: true, stopReason, ...base() };
+    if (opts.signal?.aborted) return { ok: true, stopReason: 'aborted', ...(await base()) };
+    if (timedOut) return { ok: false, error: silent(), ...(await base()) };
+    return { ok: true, stopReason, ...(await base()) };
   } catch (err) {
-    if (opts.signal?.aborted) return { ok: true, stopReason: 'aborted', ...base() };
+    if (opts.signal?.aborted) return { ok: true, stopReason: 'aborted', ...(await base()) };
     const error = timedOut ? silent() : cloudError(brokenStream(err), target.provider, target.model, hostOf(target));
-    return { ok: false, error, ...base() };
+    return { ok: false, error, ...(await base()) };
   } finally {
     clearTimeout(watchdog);
     opts.signal?.removeEventListener('abort', onUserAbort);

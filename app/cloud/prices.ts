@@ -1,13 +1,6 @@
-import { z } from 'zod';
+import type { Price, PriceTable } from '../contract/index.js';
 
-/** USD per million tokens. */
-export const PriceSchema = z.object({
-  input: z.number().min(0).max(10_000),
-  output: z.number().min(0).max(10_000),
-});
-export type Price = z.infer<typeof PriceSchema>;
-export const PriceTableSchema = z.record(z.string().trim().min(1).max(200), PriceSchema);
-export type PriceTable = z.infer<typeof PriceTableSchema>;
+export { PriceSchema, PriceTableSchema, type Price, type PriceTable } from '../contract/index.js';
 
 /**
  * List prices as shipped (USD per million tokens, standard tier, no caching or batch discounts).

@@ -47,7 +47,7 @@ export type CloudOutcome =
   | (CloudOutcomeBase & { ok: false; error: AppError });
 
 /** Counts tokens for estimates; the loaded local model's tokenizer when there is one. */
-export type TokenCounter = (text: string) => number;
+export type TokenCounter = (text: string) => number | Promise<number>;
 
 /** About four characters a token for English text: used only when no tokenizer is at hand. */
 export const roughTokenCount: TokenCounter = (text) => Math.ceil(text.length / 4);

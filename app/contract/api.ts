@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   ChatEventSchema,
+  CloudPreviewSchema,
   ConversationSchema,
   ExportFormatSchema,
   ExportSchema,
@@ -13,6 +14,7 @@ import {
   SearchHitSchema,
   SettingsSchema,
   StatusSchema,
+  TurnSchema,
 } from './schema.js';
 
 /**
@@ -61,6 +63,15 @@ export const calls = {
     input: z.object({ id: IdSchema, title: z.string().trim().min(1, 'A title cannot be empty.').max(200) }).strict(),
     output: ConversationSchema,
   },
+  /** A conversation kept local never goes to the cloud, whatever the mode. */
+  setKeepLocal: { input: z.object({ id: IdSchema, keepLocal: z.boolean() }).strict(), output: ConversationSchema },
+  /** Thumbs up or down on an answer (null clears it); stored for calibration. */
+  labelMessage: {
+    input: z.object({ messageId: IdSchema, thumb: z.enum(['up', 'down']).nullable() }).strict(),
+    output: z.object({ messageId: IdSchema, thumb: z.enum(['up', 'down']).nullable() }),
+  },
+  /** What "Ask the cloud model" would send for this reply, and its estimated cost. Sends nothing. */
+  previewEscalation: { input: z.object({ messageId: IdSchema }).strict(), output: CloudPreviewSchema },
   /** Soft delete: `restoreConversation` undoes it until the app next starts. */
   deleteConversation: { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
   restoreConversation: { input: z.object({ id: IdSchema }).strict(), output: ConversationSchema },
@@ -94,6 +105,19 @@ export const streams = {
   /** Replaces a user message's text, drops everything after it, and answers again. */
   editAndResend: {
     input: z.object({ messageId: IdSchema, text: MessageText }).strict(),
+    event: ChatEventSchema,
+  },
+  /**
+   * Sends a local reply's conversation to the cloud model; the cloud reply becomes the answer and
+   * the local one its draft. `approved` is the text the person saw (and maybe edited) in the preview.
+   */
+  escalate: {
+    input: z
+      .object({
+        messageId: IdSchema,
+        approved: z.object({ system: z.string().max(20_000), turns: z.array(TurnSchema).min(1).max(10_000) }).strict().optional(),
+      })
+      .strict(),
     event: ChatEventSchema,
   },
 } as const;

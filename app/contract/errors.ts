@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   CLOUD_RATE_LIMITED: { status: 503, message: 'The cloud provider is rate-limiting requests. Try again shortly.' },
   CLOUD_UNAVAILABLE: { status: 503, message: 'The cloud provider could not be reached or failed. Try again shortly.' },
   CLOUD_TIMEOUT: { status: 504, message: 'The cloud provider did not answer in time.' },
+  BUDGET_EXCEEDED: { status: 402, message: "This cloud call would go over this month's cloud budget." },
   CLOUD_BAD_RESPONSE: { status: 502, message: 'The cloud provider sent an answer Modest could not read.' },
   KEYS_ENV_ONLY: {
     status: 409,

@@ -51,11 +51,29 @@ export const ReplyStatsSchema = z.object({
   droppedMessages: z.number().int(),
   /** Why the reply ended: the model finished, hit a limit, or was stopped. */
   stopReason: z.enum(['eog', 'stop-trigger', 'max-tokens', 'context-full', 'aborted']),
+  /** Cloud replies: what the call cost, from its usage and the price table. */
+  costUsd: z.number().optional(),
+  /** Cloud replies: the usage was estimated locally because the provider's count never arrived. */
+  usageEstimated: z.boolean().optional(),
 });
 export type ReplyStats = z.infer<typeof ReplyStatsSchema>;
 
 export const MessageStatusSchema = z.enum(['complete', 'partial', 'error']);
 export type MessageStatus = z.infer<typeof MessageStatusSchema>;
+
+/**
+ * A reply's trip to the cloud. `offered`: Ask mode suggests it (nothing sent yet). `escalated`:
+ * the cloud reply is the answer and `localDraft` the local one it replaced. `failed`: the cloud
+ * call failed and the local answer stands. `declined`: the budget or a refusal kept it local.
+ */
+export const EscalationSchema = z.object({
+  state: z.enum(['offered', 'escalated', 'failed', 'declined']),
+  reason: z.string(),
+  cloudModel: z.string().nullable(),
+  localDraft: z.object({ content: z.string(), stats: ReplyStatsSchema.nullable() }).nullable(),
+  error: z.string().nullable(),
+});
+export type Escalation = z.infer<typeof EscalationSchema>;
 
 export const MessageSchema = z.object({
   id: IdSchema,
@@ -67,6 +85,7 @@ export const MessageSchema = z.object({
   updatedAt: z.number(),
   stats: ReplyStatsSchema.nullable(),
   error: z.string().nullable(),
+  escalation: EscalationSchema.nullable(),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -104,6 +123,17 @@ export const ModelStateSchema = z.discriminatedUnion('state', [
 ]);
 export type ModelState = z.infer<typeof ModelStateSchema>;
 
+/** Cloud prices in USD per million tokens, by model name (a prefix matches dated snapshots). */
+export const PriceSchema = z.object({
+  input: z.number().min(0).max(10_000),
+  output: z.number().min(0).max(10_000),
+});
+export const PriceTableSchema = z.record(z.string().trim().min(1).max(200), PriceSchema);
+export type Price = z.infer<typeof PriceSchema>;
+export type PriceTable = z.infer<typeof PriceTableSchema>;
+
+export const EscalationModeSchema = z.enum(['off', 'ask', 'auto']);
+
 export const SettingsSchema = z.object({
   /** CPU threads for inference; 0 picks a default for this machine. */
   threads: z.number().int().min(0).max(256),
@@ -115,6 +145,27 @@ export const SettingsSchema = z.object({
   /** Used by Regenerate; the first reply is always greedy. */
   regenerateTemperature: z.number().min(0.05).max(2),
   systemPrompt: z.string().max(20_000),
+
+  /** off: nothing leaves the machine. ask: offer the cloud for doubtful answers. auto: escalate by policy. */
+  escalationMode: EscalationModeSchema,
+  cloudProvider: z.enum(['openai', 'anthropic']),
+  /** Empty: the provider's own endpoint. Otherwise any OpenAI-compatible base URL. */
+  cloudBaseUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'Give an http(s) address, or leave it empty.' }).max(500)]),
+  cloudModel: z.string().trim().min(1, 'Name the cloud model.').max(200),
+  /** A local reply scoring below this is escalated (Auto) or offered (Ask). */
+  confidenceThreshold: z.number().min(0).max(1),
+  /** One local token below this probability escalates at once. */
+  minPFloor: z.number().min(0).max(1),
+  /** Replies this short are scored by the first token's margin. */
+  shortAnswerTokens: z.number().int().min(0).max(64),
+  cloudTimeoutSeconds: z.number().int().min(5).max(600),
+  monthlyBudgetUsd: z.number().min(0).max(100_000),
+  /** Ask mode: show the exact text and the cost before anything is sent. */
+  previewBeforeSend: z.boolean(),
+  /** Replace emails, phone and card numbers, IBANs and IP addresses before sending. */
+  redactBeforeSend: z.boolean(),
+  /** Overrides and additions to the shipped price table. */
+  prices: PriceTableSchema,
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -125,6 +176,18 @@ export const DEFAULT_SETTINGS: Settings = {
   maxReplyTokens: 1024,
   regenerateTemperature: 0.7,
   systemPrompt: 'You are Modest, a helpful assistant running locally on this computer. Answer concisely.',
+  escalationMode: 'off',
+  cloudProvider: 'openai',
+  cloudBaseUrl: '',
+  cloudModel: 'gpt-4.1-mini',
+  confidenceThreshold: 0.3,
+  minPFloor: 0.02,
+  shortAnswerTokens: 8,
+  cloudTimeoutSeconds: 60,
+  monthlyBudgetUsd: 5,
+  previewBeforeSend: true,
+  redactBeforeSend: false,
+  prices: {},
 };
 
 /** Cloud providers whose API key Modest can hold (used by escalation). */
@@ -143,6 +206,31 @@ export const KeyStatusSchema = z.object({
 });
 export type KeyStatus = z.infer<typeof KeyStatusSchema>;
 
+export const BudgetSchema = z.object({
+  budgetUsd: z.number(),
+  spentUsd: z.number(),
+  reservedUsd: z.number(),
+  fraction: z.number(),
+});
+export type Budget = z.infer<typeof BudgetSchema>;
+
+export const TurnSchema = z.object({ role: z.enum(['user', 'assistant']), content: z.string().max(MAX_MESSAGE_CHARS) });
+
+/** Exactly what a cloud call would send, where, and what it may cost. */
+export const CloudPreviewSchema = z.object({
+  provider: ProviderIdSchema,
+  model: z.string(),
+  host: z.string(),
+  system: z.string(),
+  turns: z.array(TurnSchema),
+  inputTokens: z.number().int(),
+  estimatedCostUsd: z.number(),
+  maxCostUsd: z.number(),
+  priceKnown: z.boolean(),
+  budget: BudgetSchema,
+});
+export type CloudPreview = z.infer<typeof CloudPreviewSchema>;
+
 export const StatusSchema = z.object({
   version: z.string(),
   /** `desktop` inside the Electron window, `browser` when served over HTTP. */
@@ -153,6 +241,8 @@ export const StatusSchema = z.object({
   /** Non-null while a generation runs, so a reloaded window can reattach or show it. */
   activeGenerations: z.array(z.object({ conversationId: IdSchema, messageId: IdSchema })),
   keys: KeyStatusSchema,
+  /** `ready`: a key exists for the configured provider. */
+  cloud: z.object({ ready: z.boolean(), budget: BudgetSchema }),
 });
 export type Status = z.infer<typeof StatusSchema>;
 
@@ -161,6 +251,8 @@ export const ChatEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('user'), message: MessageSchema }),
   z.object({ type: z.literal('start'), message: MessageSchema }),
   z.object({ type: z.literal('delta'), messageId: IdSchema, text: z.string() }),
+  /** The local text so far becomes the draft; the cloud reply streams into the message from here. */
+  z.object({ type: z.literal('escalate'), messageId: IdSchema, reason: z.string(), cloudModel: z.string() }),
   z.object({ type: z.literal('done'), message: MessageSchema }),
   z.object({
     type: z.literal('error'),

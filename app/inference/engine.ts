@@ -167,6 +167,10 @@ export class LocalEngine {
     this.pool.forget(conversationId);
   }
 
+  countTokens(text: string): number {
+    return this.model.tokenize(text).length;
+  }
+
   /**
    * Throws PROMPT_TOO_LONG when even the newest message alone (with the system prompt and the chat
    * template) cannot fit, so a caller can refuse before saving anything.

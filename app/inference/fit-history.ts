@@ -27,6 +27,8 @@ export function fitHistory(
     if (next === -1 || next >= turns.length) {
       throw new AppError('PROMPT_TOO_LONG', {
         message: `This message needs ${tokens.toLocaleString('en-US')} tokens, but the model can read at most ${budget.toLocaleString('en-US')} at once (the rest of its context is kept for the reply). Shorten it, or raise the context size in Settings.`,
+        // Machine-readable for the router, which may send such a prompt to the cloud instead.
+        detail: `tokens=${tokens} budget=${budget}`,
       });
     }
     start = next;

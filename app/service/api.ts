@@ -2,6 +2,7 @@ import { AppError, type ApiHandlers, type Settings } from '../contract/index.js'
 import { createEnvKeyStore, type KeyStore } from '../secrets/index.js';
 import type { Storage } from '../storage/index.js';
 import { ChatService } from './chat-service.js';
+import { CloudEscalation } from './cloud-escalation.js';
 import { ModelHost } from './model-host.js';
 
 export const VERSION = '0.1.0';
@@ -31,7 +32,8 @@ export interface CoreOptions {
 export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
   const keys = opts.keys ?? createEnvKeyStore('the browser mode cannot reach the operating system’s secret store');
   const models = new ModelHost(opts.availableMemory);
-  const chat = new ChatService(storage, models);
+  const cloud = new CloudEscalation(storage, keys);
+  const chat = new ChatService(storage, models, cloud);
 
   const api: ApiHandlers = {
     calls: {
@@ -43,7 +45,18 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
         settings: storage.settings.get(),
         activeGenerations: chat.activeGenerations(),
         keys: keys.status(),
+        cloud: (() => {
+          const s = storage.settings.get();
+          return { ready: cloud.ready(s), budget: cloud.budget(s) };
+        })(),
       }),
+      setKeepLocal: async ({ id, keepLocal }) => storage.conversations.setKeepLocal(id, keepLocal),
+      labelMessage: async ({ messageId, thumb }) => {
+        storage.messages.get(messageId);
+        storage.labels.setThumb(messageId, thumb === null ? null : thumb === 'up' ? 'thumbs-up' : 'thumbs-down');
+        return { messageId, thumb };
+      },
+      previewEscalation: async ({ messageId }) => chat.preview(messageId),
       setApiKey: async ({ provider, key }) => keys.set(provider, key),
       deleteApiKey: async ({ provider }) => keys.delete(provider),
       loadModel: async ({ path }) => {
@@ -102,6 +115,7 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
       sendMessage: ({ conversationId, text }, signal) => chat.send(conversationId, text, signal),
       regenerate: ({ messageId }, signal) => chat.regenerate(messageId, signal),
       editAndResend: ({ messageId, text }, signal) => chat.editAndResend(messageId, text, signal),
+      escalate: ({ messageId, approved }, signal) => chat.escalate(messageId, signal, approved),
     },
   };
 

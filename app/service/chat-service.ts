@@ -1,7 +1,10 @@
-import { AppError, logFault, type ChatEvent, type Message, type ReplyStats } from '../contract/index.js';
-import type { GenerateResult, Turn } from '../inference/index.js';
-import type { Storage } from '../storage/index.js';
+import { callCloud, type CloudOutcome } from '../cloud/index.js';
+import { AppError, logFault, type ChatEvent, type Escalation, type Message, type ReplyStats, type Settings } from '../contract/index.js';
+import type { Engine, GenerateResult, Turn } from '../inference/index.js';
+import { decideAfter, decideBefore, EarlyMonitor, type Decision } from '../routing/index.js';
+import type { Storage, UsageEventInput } from '../storage/index.js';
 import { Channel } from './channel.js';
+import type { CloudEscalation } from './cloud-escalation.js';
 import type { ModelHost } from './model-host.js';
 import { titleFromMessage } from './title.js';
 
@@ -25,6 +28,7 @@ export class ChatService {
   constructor(
     private readonly storage: Storage,
     private readonly models: ModelHost,
+    private readonly cloud: CloudEscalation,
   ) {}
 
   activeGenerations(): { conversationId: string; messageId: string }[] {
@@ -51,9 +55,10 @@ export class ChatService {
     if (text.trim() === '') throw new AppError('MESSAGE_EMPTY');
     this.storage.conversations.get(conversationId);
     this.assertIdle(conversationId);
-    // Refuse before saving anything: a message the model can never read is not worth keeping.
+    // Refuse before saving anything: a message the model can never read is not worth keeping,
+    // unless the router may send it to the cloud instead.
     const settings = this.storage.settings.get();
-    await engine.assertFits(settings.systemPrompt, { role: 'user', content: text }, settings.maxReplyTokens);
+    const forced = await this.tooLongForLocal(engine, settings, conversationId, text);
 
     // Checked again after the wait, then written in one synchronous run, so two sends race safely.
     this.assertAccepting();
@@ -63,7 +68,31 @@ export class ChatService {
     if (conversation.title === 'New chat' && this.storage.messages.list(conversationId).length === 1) {
       this.storage.conversations.rename(conversationId, titleFromMessage(text));
     }
-    return this.reply(conversationId, { temperature: 0 }, signal, user);
+    return this.reply(conversationId, { temperature: 0 }, signal, user, forced);
+  }
+
+  /**
+   * PROMPT_TOO_LONG stands unless Auto mode can send the message to the cloud; then the
+   * before-rule decides, with the token numbers in its reason.
+   */
+  private async tooLongForLocal(engine: Engine, settings: Settings, conversationId: string, text: string): Promise<Decision | undefined> {
+    try {
+      await engine.assertFits(settings.systemPrompt, { role: 'user', content: text }, settings.maxReplyTokens);
+      return undefined;
+    } catch (err) {
+      const e = AppError.from(err);
+      const m = /tokens=(\d+) budget=(\d+)/.exec(e.detail ?? '');
+      if (e.code !== 'PROMPT_TOO_LONG' || !m || !this.cloud.ready(settings)) throw e;
+      const decision = decideBefore({
+        mode: settings.escalationMode,
+        keepLocal: this.storage.conversations.get(conversationId).keepLocal,
+        userChoseCloud: false,
+        promptTokens: Number(m[1]),
+        localContext: Number(m[2]),
+      });
+      if (decision.route !== 'cloud') throw e;
+      return decision;
+    }
   }
 
   regenerate(messageId: string, signal: AbortSignal): AsyncIterable<ChatEvent> {
@@ -127,20 +156,139 @@ export class ChatService {
   }
 
 
+  private history(conversationId: string, beforeMessageId?: string): Turn[] {
+    const all = this.storage.messages.list(conversationId);
+    const end = beforeMessageId ? all.findIndex((m) => m.id === beforeMessageId) : all.length;
+    return all
+      .slice(0, end === -1 ? all.length : end)
+      .filter((m) => m.status !== 'error' && m.content !== '')
+      .map((m) => ({ role: m.role, content: m.content }));
+  }
+
   private reply(
     conversationId: string,
     sampling: { temperature: number },
     signal: AbortSignal,
     user?: Message,
+    forced?: Decision,
   ): AsyncIterable<ChatEvent> {
     const engine = this.models.require();
     const settings = this.storage.settings.get();
-    const history: Turn[] = this.storage.messages
-      .list(conversationId)
-      .filter((m) => m.status !== 'error' && m.content !== '')
-      .map((m) => ({ role: m.role, content: m.content }));
+    const history = this.history(conversationId);
     const assistant = this.storage.messages.insert({ conversationId, role: 'assistant', content: '', status: 'partial' });
+    return this.stream(conversationId, assistant, signal, user, async (ctx) => {
+      const keepLocal = this.storage.conversations.get(conversationId).keepLocal;
+      const policy = this.cloud.policy(settings);
+      if (forced) return ctx.toCloud(settings, history, forced, null);
 
+      // Auto with a key: watch each token, and stop the local model as soon as escalation is certain.
+      const monitor = policy.mode === 'auto' && !keepLocal && this.cloud.ready(settings) ? new EarlyMonitor(policy, settings.maxReplyTokens) : null;
+      const local = new AbortController();
+      const stopLocal = () => local.abort(ctx.signal.reason);
+      ctx.signal.addEventListener('abort', stopLocal, { once: true });
+      let early: Decision | null = null;
+      let result: GenerateResult;
+      try {
+        result = await engine.generate(
+          {
+            conversationId,
+            systemPrompt: settings.systemPrompt,
+            turns: history,
+            maxTokens: settings.maxReplyTokens,
+            temperature: sampling.temperature,
+            signal: local.signal,
+          },
+          {
+            onText: (piece) => ctx.text(piece),
+            onToken: (p) => {
+              if (!monitor || early) return;
+              early = monitor.observe(p);
+              if (early) local.abort(new Error('Escalating to the cloud.'));
+            },
+          },
+        );
+      } catch (err) {
+        ctx.localFailed(engine.info.name, err);
+        return;
+      } finally {
+        ctx.signal.removeEventListener('abort', stopLocal);
+      }
+      const stats = toStats(result, engine.info.name);
+      if (ctx.signal.aborted) {
+        ctx.finish({ content: result.text, status: 'partial', stats });
+        this.logLocal(ctx, engine.info.name, result, 'aborted', null);
+        return;
+      }
+      const decision = early ?? decideAfter(result.confidence, policy, keepLocal);
+      this.logLocal(ctx, engine.info.name, result, early ? 'aborted' : 'ok', decision.reason);
+      if (decision.route === 'local' || (decision.route === 'cloud' && !this.cloud.ready(settings))) {
+        ctx.finish({ content: result.text, status: 'complete', stats });
+        return;
+      }
+      if (decision.route === 'offer') {
+        ctx.finish({ content: result.text, status: 'complete', stats, escalation: offered(decision.reason, settings.cloudModel) });
+        return;
+      }
+      await ctx.toCloud(settings, history, decision, { content: result.text, stats });
+    });
+  }
+
+  /** What Ask mode's preview shows: exactly what would be sent, to where, and what it may cost. */
+  async preview(messageId: string) {
+    const { settings, history } = this.escalationInputs(messageId);
+    const engine = this.models.current;
+    const prepared = await this.cloud.prepare(settings, history, (t) => engine?.countTokens(t) ?? Math.ceil(t.length / 4));
+    return {
+      provider: prepared.target.provider,
+      model: prepared.target.model,
+      host: prepared.host,
+      system: prepared.request.system,
+      turns: prepared.request.turns,
+      inputTokens: prepared.inputTokens,
+      estimatedCostUsd: prepared.estimatedCostUsd,
+      maxCostUsd: prepared.maxCostUsd,
+      priceKnown: prepared.priceKnown,
+      budget: this.cloud.budget(settings),
+    };
+  }
+
+  /**
+   * "Ask <cloud model>" on a local answer: sends the conversation up to it (or the text the person
+   * approved in the preview) and makes the cloud reply the answer, keeping the local one as draft.
+   */
+  escalate(messageId: string, signal: AbortSignal, approved?: { system: string; turns: Turn[] }): AsyncIterable<ChatEvent> {
+    this.assertAccepting();
+    const { settings, history, target } = this.escalationInputs(messageId);
+    this.assertIdle(target.conversationId);
+    this.storage.labels.add(messageId, 'asked-cloud');
+    const draft = { content: target.content, stats: target.stats };
+    const decision: Decision = { route: 'cloud', reason: target.escalation?.state === 'offered' ? target.escalation.reason : 'you asked' };
+    return this.stream(target.conversationId, target, signal, undefined, (ctx) =>
+      ctx.toCloud(approved ? { ...settings, systemPrompt: approved.system } : settings, approved?.turns ?? history, decision, draft),
+    );
+  }
+
+  private escalationInputs(messageId: string) {
+    const target = this.storage.messages.get(messageId);
+    if (target.role !== 'assistant') throw new AppError('BAD_REQUEST', { message: 'Only a reply from the model can be sent to the cloud.' });
+    const conversation = this.storage.conversations.get(target.conversationId);
+    const settings = this.storage.settings.get();
+    if (conversation.keepLocal) throw new AppError('CONFLICT', { message: 'This conversation is kept local, so nothing from it is sent to the cloud.' });
+    if (settings.escalationMode === 'off') throw new AppError('CONFLICT', { message: 'Cloud escalation is off. Turn it on in Settings first.' });
+    return { target, settings, history: this.history(target.conversationId, messageId) };
+  }
+
+  /**
+   * The shared life of one reply on screen: events out, a partial save every second, the final
+   * save, and the bookkeeping of Stop and shutdown. `work` decides what fills the message.
+   */
+  private stream(
+    conversationId: string,
+    assistant: Message,
+    signal: AbortSignal,
+    user: Message | undefined,
+    work: (ctx: ReplyContext) => Promise<void>,
+  ): AsyncIterable<ChatEvent> {
     const controller = new AbortController();
     const onClientGone = () => controller.abort(new Error('The window closed the stream.'));
     signal.addEventListener('abort', onClientGone, { once: true });
@@ -151,6 +299,7 @@ export class ChatService {
 
     let text = '';
     let dirty = false;
+    let finished = false;
     const saveTimer = setInterval(() => {
       if (!dirty) return;
       dirty = false;
@@ -163,40 +312,99 @@ export class ChatService {
     }, PARTIAL_SAVE_MS);
 
     const started = Date.now();
-    const run = async () => {
-      try {
-        const result = await engine.generate(
-          {
-            conversationId,
-            systemPrompt: settings.systemPrompt,
-            turns: history,
-            maxTokens: settings.maxReplyTokens,
-            temperature: sampling.temperature,
-            signal: controller.signal,
-          },
-          {
-            onText: (piece) => {
-              text += piece;
-              dirty = true;
-              out.push({ type: 'delta', messageId: assistant.id, text: piece });
-            },
-          },
-        );
-        const status = result.stopReason === 'aborted' ? 'partial' : 'complete';
-        const saved = this.storage.messages.update(assistant.id, { content: result.text, status, stats: toStats(result, engine.info.name) });
-        this.logUsage(conversationId, assistant.id, engine.info.name, started, result, status === 'partial' ? 'aborted' : 'ok', null);
+    const ctx: ReplyContext = {
+      conversationId,
+      messageId: assistant.id,
+      started,
+      signal: controller.signal,
+      text: (piece) => {
+        text += piece;
+        dirty = true;
+        out.push({ type: 'delta', messageId: assistant.id, text: piece });
+      },
+      finish: (patch) => {
+        finished = true;
+        dirty = false;
+        const saved = this.storage.messages.update(assistant.id, { error: null, ...patch });
         out.push({ type: 'done', message: saved });
-      } catch (err) {
+      },
+      localFailed: (model, err) => {
         const e = AppError.from(err);
         logFault(e);
+        finished = true;
         out.push({ type: 'error', messageId: assistant.id, error: e.toPayload() });
         try {
           this.storage.messages.update(assistant.id, { content: text, status: 'error', error: e.message });
-          this.logUsage(conversationId, assistant.id, engine.info.name, started, null, 'error', e.message);
+          this.logUsageRow({ ...emptyUsage(ctx, 'local', model), outcome: 'error', error: e.message });
         } catch (saveErr) {
           // The database itself failed; the stream has already said what went wrong.
           console.error('[modest] could not record a failed reply:', saveErr);
         }
+      },
+      toCloud: async (settings, history, decision, draft) => {
+        const engine = this.models.current;
+        const countTokens = (t: string) => engine?.countTokens(t) ?? Math.ceil(t.length / 4);
+        const keepLocalAnswer = (state: Escalation['state'], error: string) => {
+          if (draft) {
+            ctx.finish({ content: draft.content, status: 'complete', stats: draft.stats, escalation: { state, reason: decision.reason, cloudModel: settings.cloudModel, localDraft: null, error } });
+          } else {
+            ctx.localFailed(settings.cloudModel, new AppError('CLOUD_UNAVAILABLE', { message: error }));
+          }
+        };
+        let prepared;
+        let release: () => void;
+        try {
+          prepared = await this.cloud.prepare(settings, history, countTokens);
+          release = this.cloud.reserve(settings, prepared.maxCostUsd);
+        } catch (err) {
+          const e = AppError.from(err);
+          keepLocalAnswer(e.code === 'BUDGET_EXCEEDED' ? 'declined' : 'failed', e.message);
+          return;
+        }
+        text = '';
+        out.push({ type: 'escalate', messageId: assistant.id, reason: decision.reason, cloudModel: settings.cloudModel });
+        let outcome: CloudOutcome;
+        try {
+          outcome = await callCloud(prepared.target, prepared.request, { signal: controller.signal, onText: ctx.text, countTokens });
+        } finally {
+          release();
+        }
+        const cost = this.cloud.costOf(settings, outcome.model, outcome.usage.inputTokens, outcome.usage.outputTokens);
+        this.logUsageRow({
+          ...emptyUsage(ctx, 'cloud', outcome.model),
+          promptTokens: outcome.usage.inputTokens,
+          completionTokens: outcome.usage.outputTokens,
+          ttftMs: outcome.ttftMs,
+          durationMs: outcome.durationMs,
+          tokensPerSecond: outcome.durationMs > 0 ? (outcome.usage.outputTokens * 1000) / outcome.durationMs : null,
+          costUsd: cost,
+          outcome: outcome.ok ? (outcome.stopReason === 'aborted' ? 'aborted' : 'ok') : 'error',
+          error: outcome.ok ? null : outcome.error.message,
+          reason: decision.reason,
+          usageEstimated: outcome.usage.estimated,
+          provider: settings.cloudProvider,
+          time: Date.now(),
+        });
+        if (!outcome.ok) {
+          logFault(outcome.error);
+          keepLocalAnswer('failed', outcome.error.message);
+          return;
+        }
+        ctx.finish({
+          content: outcome.text,
+          status: outcome.stopReason === 'aborted' ? 'partial' : 'complete',
+          stats: cloudStats(outcome, settings, cost),
+          escalation: { state: 'escalated', reason: decision.reason, cloudModel: outcome.model, localDraft: draft, error: null },
+        });
+      },
+    };
+
+    const run = async () => {
+      try {
+        await work(ctx);
+        if (!finished) ctx.finish({ content: text, status: controller.signal.aborted ? 'partial' : 'complete' });
+      } catch (err) {
+        if (!finished) ctx.localFailed(this.models.current?.info.name ?? 'unknown', err);
       } finally {
         clearInterval(saveTimer);
         signal.removeEventListener('abort', onClientGone);
@@ -211,37 +419,89 @@ export class ChatService {
     return out;
   }
 
-  private logUsage(
-    conversationId: string,
-    messageId: string,
-    model: string,
-    started: number,
-    r: GenerateResult | null,
-    outcome: 'ok' | 'aborted' | 'error',
-    error: string | null,
-  ): void {
-    this.storage.usage.insert({
-      time: started,
-      conversationId,
-      messageId,
-      route: 'local',
-      model,
-      promptTokens: r?.promptTokens ?? 0,
-      completionTokens: r?.completionTokens ?? 0,
-      ttftMs: r?.ttftMs ?? null,
-      durationMs: r?.durationMs ?? Date.now() - started,
-      tokensPerSecond: r?.tokensPerSecond ?? null,
-      minP: r?.confidence.minP ?? null,
-      p10: r?.confidence.p10 ?? null,
-      meanLogp: r?.confidence.meanLogp ?? null,
-      margin1: r?.confidence.margin1 ?? null,
-      tokenCount: r?.confidence.tokenCount ?? 0,
-      sampler: r?.sampler ?? null,
-      costUsd: 0,
+  private logLocal(ctx: ReplyContext, model: string, r: GenerateResult, outcome: 'ok' | 'aborted', reason: string | null): void {
+    this.logUsageRow({
+      ...emptyUsage(ctx, 'local', model),
+      promptTokens: r.promptTokens,
+      completionTokens: r.completionTokens,
+      ttftMs: r.ttftMs,
+      durationMs: r.durationMs,
+      tokensPerSecond: r.tokensPerSecond,
+      minP: r.confidence.minP,
+      p10: r.confidence.p10,
+      meanLogp: r.confidence.meanLogp,
+      margin1: r.confidence.margin1,
+      tokenCount: r.confidence.tokenCount,
+      sampler: r.sampler,
       outcome,
-      error,
+      reason,
     });
   }
+
+  private logUsageRow(row: UsageEventInput): void {
+    this.storage.usage.insert(row);
+  }
+}
+
+interface ReplyContext {
+  conversationId: string;
+  messageId: string;
+  started: number;
+  signal: AbortSignal;
+  text(piece: string): void;
+  finish(patch: { content: string; status: 'complete' | 'partial'; stats?: ReplyStats | null; escalation?: Escalation | null }): void;
+  localFailed(model: string, err: unknown): void;
+  toCloud(settings: Settings, history: Turn[], decision: Decision, draft: { content: string; stats: ReplyStats | null } | null): Promise<void>;
+}
+
+function emptyUsage(ctx: ReplyContext, route: 'local' | 'cloud', model: string): UsageEventInput {
+  return {
+    time: ctx.started,
+    conversationId: ctx.conversationId,
+    messageId: ctx.messageId,
+    route,
+    model,
+    promptTokens: 0,
+    completionTokens: 0,
+    ttftMs: null,
+    durationMs: Date.now() - ctx.started,
+    tokensPerSecond: null,
+    minP: null,
+    p10: null,
+    meanLogp: null,
+    margin1: null,
+    tokenCount: 0,
+    sampler: null,
+    costUsd: 0,
+    outcome: 'ok',
+    error: null,
+    reason: null,
+    usageEstimated: false,
+    provider: null,
+  };
+}
+
+function offered(reason: string, cloudModel: string): Escalation {
+  return { state: 'offered', reason, cloudModel, localDraft: null, error: null };
+}
+
+function cloudStats(o: Extract<CloudOutcome, { ok: true }>, s: Settings, costUsd: number): ReplyStats {
+  return {
+    model: o.model,
+    route: 'cloud',
+    promptTokens: o.usage.inputTokens,
+    evaluatedPromptTokens: o.usage.inputTokens,
+    completionTokens: o.usage.outputTokens,
+    ttftMs: o.ttftMs,
+    durationMs: o.durationMs,
+    tokensPerSecond: o.durationMs > 0 ? (o.usage.outputTokens * 1000) / o.durationMs : null,
+    confidence: { minP: null, p10: null, meanLogp: null, margin1: null, tokenCount: 0 },
+    sampler: { temperature: 0, topK: 0, topP: 1, seed: null },
+    droppedMessages: 0,
+    stopReason: o.stopReason === 'aborted' ? 'aborted' : o.stopReason === 'max-tokens' ? 'max-tokens' : 'eog',
+    costUsd,
+    usageEstimated: o.usage.estimated,
+  };
 }
 
 function toStats(r: GenerateResult, model: string): ReplyStats {

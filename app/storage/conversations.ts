@@ -34,6 +34,7 @@ export function createConversationRepo(db: Database.Database, now: Clock): Conve
       `INSERT INTO conversations (${COLUMNS}) VALUES (@id, @title, @keep_local, @created_at, @updated_at)`,
     ),
     rename: db.prepare<[string, string]>('UPDATE conversations SET title = ? WHERE id = ? AND deleted_at IS NULL'),
+    keepLocal: db.prepare<[number, string]>('UPDATE conversations SET keep_local = ? WHERE id = ? AND deleted_at IS NULL'),
     softDelete: db.prepare<[number, string]>(
       'UPDATE conversations SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL',
     ),
@@ -59,7 +60,7 @@ export function createConversationRepo(db: Database.Database, now: Clock): Conve
       const row: Row = {
         id: randomUUID(),
         title: title?.trim() || DEFAULT_TITLE,
-        keep_local: 1,
+        keep_local: 0,
         created_at: t,
         updated_at: t,
       };
@@ -71,6 +72,10 @@ export function createConversationRepo(db: Database.Database, now: Clock): Conve
       if (t === '') throw new AppError('BAD_REQUEST', { message: 'A title cannot be empty.' });
       // Renaming is not activity: the conversation keeps its place in the list.
       if (q.rename.run(t, id).changes === 0) throw notFound('conversation');
+      return get(id);
+    },
+    setKeepLocal(id, keepLocal) {
+      if (q.keepLocal.run(keepLocal ? 1 : 0, id).changes === 0) throw notFound('conversation');
       return get(id);
     },
     softDelete(id) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { AppError, MessageStatusSchema, ReplyStatsSchema, type Message, type ReplyStats } from '../contract/index.js';
+import { AppError, EscalationSchema, MessageStatusSchema, ReplyStatsSchema, type Escalation, type Message, type ReplyStats } from '../contract/index.js';
 import { notFound } from './conversations.js';
 import type { Clock, MessageRepo } from './types.js';
 
@@ -15,9 +15,10 @@ interface Row {
   updated_at: number;
   stats_json: string | null;
   error: string | null;
+  escalation_json: string | null;
 }
 
-const COLUMNS = 'seq, id, conversation_id, role, content, status, created_at, updated_at, stats_json, error';
+const COLUMNS = 'seq, id, conversation_id, role, content, status, created_at, updated_at, stats_json, error, escalation_json';
 
 export function toMessage(r: Row): Message {
   return {
@@ -30,7 +31,18 @@ export function toMessage(r: Row): Message {
     updatedAt: r.updated_at,
     stats: parseStats(r.stats_json),
     error: r.error,
+    escalation: parseEscalation(r.escalation_json),
   };
+}
+
+function parseEscalation(json: string | null): Escalation | null {
+  if (json === null) return null;
+  try {
+    const parsed = EscalationSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Stats written by an older or newer Modest may not fit today's schema; a message without stats beats a crash. */
@@ -57,18 +69,19 @@ export function createMessageRepo(db: Database.Database, now: Clock): MessageRep
     liveConversation: db.prepare<[string], { one: 1 }>(
       'SELECT 1 AS one FROM conversations WHERE id = ? AND deleted_at IS NULL',
     ),
-    insert: db.prepare<[Omit<Row, 'seq'>]>(
+    insert: db.prepare<[Omit<Row, 'seq' | 'escalation_json'>]>(
       `INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at, stats_json, error)
        VALUES (@id, @conversation_id, @role, @content, @status, @created_at, @updated_at, @stats_json, @error)`,
     ),
     touchConversation: db.prepare<[number, string]>('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     // COALESCE-style flags keep one statement for every patch shape.
-    update: db.prepare<[{ id: string; updated_at: number; set_content: number; content: string | null; set_status: number; status: string | null; set_stats: number; stats_json: string | null; set_error: number; error: string | null }]>(
+    update: db.prepare<[{ id: string; updated_at: number; set_content: number; content: string | null; set_status: number; status: string | null; set_stats: number; stats_json: string | null; set_error: number; error: string | null; set_escalation: number; escalation_json: string | null }]>(
       `UPDATE messages SET
          content    = CASE WHEN @set_content THEN @content ELSE content END,
          status     = CASE WHEN @set_status THEN @status ELSE status END,
          stats_json = CASE WHEN @set_stats THEN @stats_json ELSE stats_json END,
          error      = CASE WHEN @set_error THEN @error ELSE error END,
+         escalation_json = CASE WHEN @set_escalation THEN @escalation_json ELSE escalation_json END,
          updated_at = @updated_at
        WHERE id = @id`,
     ),
@@ -98,7 +111,7 @@ export function createMessageRepo(db: Database.Database, now: Clock): MessageRep
     };
     q.insert.run(row);
     q.touchConversation.run(t, m.conversationId);
-    return toMessage({ ...row, seq: 0 });
+    return toMessage({ ...row, seq: 0, escalation_json: null });
   });
 
   return {
@@ -120,6 +133,8 @@ export function createMessageRepo(db: Database.Database, now: Clock): MessageRep
         stats_json: patch.stats == null ? null : JSON.stringify(patch.stats),
         set_error: patch.error !== undefined ? 1 : 0,
         error: patch.error ?? null,
+        set_escalation: patch.escalation !== undefined ? 1 : 0,
+        escalation_json: patch.escalation == null ? null : JSON.stringify(patch.escalation),
       });
       if (res.changes === 0) throw notFound('message');
       return toMessage(getRow(id));

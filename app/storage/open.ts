@@ -5,6 +5,7 @@ import { createConversationRepo } from './conversations.js';
 import { ensureWritableDir, unwritable } from './data-dir.js';
 import { createDeleteAll } from './delete-all.js';
 import { createExporter } from './export.js';
+import { createLabelRepo } from './labels.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { createMessageRepo } from './messages.js';
 import { migrate } from './migrate.js';
@@ -74,6 +75,7 @@ function assemble(db: Database.Database, lock: DataDirLock, dataDir: string, dbP
     conversations,
     messages,
     usage: createUsageRepo(db),
+    labels: createLabelRepo(db, now),
     settings: createSettingsRepo(db),
     search: createSearch(db),
     exportConversations: createExporter(conversations, messages, now),

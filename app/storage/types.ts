@@ -1,4 +1,4 @@
-import type { Conversation, Message, MessageStatus, ReplyStats, Sampler, SearchHit, Settings } from '../contract/index.js';
+import type { Conversation, Escalation, Message, MessageStatus, ReplyStats, Sampler, SearchHit, Settings } from '../contract/index.js';
 
 /** What the chat service records about one model call; one row each, kept for usage and cost views. */
 export interface UsageEventInput {
@@ -24,6 +24,12 @@ export interface UsageEventInput {
   costUsd: number;
   outcome: 'ok' | 'aborted' | 'error';
   error: string | null;
+  /** Why the call went where it did, e.g. "local confidence 0.31 < 0.55 (p10)". */
+  reason: string | null;
+  /** The provider's token counts never arrived; these were counted locally. */
+  usageEstimated: boolean;
+  /** Cloud calls: 'openai' (any OpenAI-compatible endpoint) or 'anthropic'. */
+  provider: string | null;
 }
 
 export interface UsageEvent extends UsageEventInput {
@@ -44,6 +50,7 @@ export interface MessagePatch {
   status?: MessageStatus;
   stats?: ReplyStats | null;
   error?: string | null;
+  escalation?: Escalation | null;
 }
 
 export interface ConversationRepo {
@@ -54,6 +61,7 @@ export interface ConversationRepo {
   /** Default title "New chat". */
   create(title?: string): Conversation;
   rename(id: string, title: string): Conversation;
+  setKeepLocal(id: string, keepLocal: boolean): Conversation;
   /** Hidden from list and search until restored or purged. */
   softDelete(id: string): void;
   restore(id: string): Conversation;
@@ -77,6 +85,17 @@ export interface UsageRepo {
   insert(e: UsageEventInput): number;
   /** Oldest first; with `limit`, the most recent `limit` rows. */
   list(opts?: { conversationId?: string; limit?: number }): UsageEvent[];
+  /** Dollars spent on cloud calls since `since` (ms since epoch). */
+  cloudSpendSince(since: number): number;
+}
+
+export type LabelKind = 'thumbs-up' | 'thumbs-down' | 'asked-cloud';
+
+export interface LabelRepo {
+  /** A thumb replaces the other thumb on the same message; `null` clears both. */
+  setThumb(messageId: string, kind: 'thumbs-up' | 'thumbs-down' | null): void;
+  add(messageId: string, kind: LabelKind): void;
+  list(messageId?: string): { messageId: string; kind: LabelKind; createdAt: number }[];
 }
 
 export interface SettingsRepo {
@@ -99,6 +118,7 @@ export interface Storage {
   conversations: ConversationRepo;
   messages: MessageRepo;
   usage: UsageRepo;
+  labels: LabelRepo;
   settings: SettingsRepo;
   search(query: string, limit?: number): SearchHit[];
   exportConversations(conversationId: string | undefined, format: 'markdown' | 'json'): ExportFile;

@@ -23,6 +23,9 @@ interface Row {
   cost_usd: number;
   outcome: 'ok' | 'aborted' | 'error';
   error: string | null;
+  reason: string | null;
+  usage_estimated: number;
+  provider: string | null;
 }
 
 function toEvent(r: Row): UsageEvent {
@@ -47,6 +50,9 @@ function toEvent(r: Row): UsageEvent {
     costUsd: r.cost_usd,
     outcome: r.outcome,
     error: r.error,
+    reason: r.reason,
+    usageEstimated: r.usage_estimated === 1,
+    provider: r.provider,
   };
 }
 
@@ -69,10 +75,13 @@ export function createUsageRepo(db: Database.Database): UsageRepo {
     insert: db.prepare<[Omit<Row, 'id'>]>(
       `INSERT INTO usage_events (time, conversation_id, message_id, route, model, prompt_tokens, completion_tokens,
          ttft_ms, duration_ms, tokens_per_second, min_p, p10, mean_logp, margin1, token_count, sampler_json, cost_usd,
-         outcome, error)
+         outcome, error, reason, usage_estimated, provider)
        VALUES (@time, @conversation_id, (SELECT id FROM messages WHERE id = @message_id), @route, @model,
          @prompt_tokens, @completion_tokens, @ttft_ms, @duration_ms, @tokens_per_second, @min_p, @p10, @mean_logp,
-         @margin1, @token_count, @sampler_json, @cost_usd, @outcome, @error)`,
+         @margin1, @token_count, @sampler_json, @cost_usd, @outcome, @error, @reason, @usage_estimated, @provider)`,
+    ),
+    cloudSpend: db.prepare<[number], { total: number | null }>(
+      "SELECT SUM(cost_usd) AS total FROM usage_events WHERE route = 'cloud' AND time >= ?",
     ),
     // Newest N, then turned back to oldest first: a limit means "the recent ones".
     all: db.prepare<[number], Row>(`SELECT * FROM (${SELECT} ORDER BY time DESC, id DESC LIMIT ?) ORDER BY time, id`),
@@ -103,6 +112,9 @@ export function createUsageRepo(db: Database.Database): UsageRepo {
         cost_usd: e.costUsd,
         outcome: e.outcome,
         error: e.error,
+        reason: e.reason,
+        usage_estimated: e.usageEstimated ? 1 : 0,
+        provider: e.provider,
       });
       return Number(res.lastInsertRowid);
     },
@@ -111,6 +123,9 @@ export function createUsageRepo(db: Database.Database): UsageRepo {
       const limit = opts.limit === undefined ? -1 : Math.max(0, Math.trunc(opts.limit));
       const rows = opts.conversationId === undefined ? q.all.all(limit) : q.byConversation.all(opts.conversationId, limit);
       return rows.map(toEvent);
+    },
+    cloudSpendSince(since) {
+      return q.cloudSpend.get(since)?.total ?? 0;
     },
   };
 }

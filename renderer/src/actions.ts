@@ -456,6 +456,7 @@ export async function sendMessage(text: string): Promise<boolean> {
     updatedAt: now,
     stats: null,
     error: null,
+    escalation: null,
   });
   return runReply(conversationId, (signal) => api.streams.sendMessage({ conversationId, text }, signal), {
     tempUserId,

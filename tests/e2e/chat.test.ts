@@ -276,6 +276,7 @@ describe('stopping a reply (never-stopping model)', () => {
         target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
         target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
       }, name);
+    await page.getByRole('textbox', { name: 'Model file path' }).waitFor();
     const url = page.url();
     await drop('notes.pdf');
     await page.getByText('"notes.pdf" is not a .gguf model file.').waitFor();

@@ -129,7 +129,7 @@ describe('deleteAll', () => {
       s.usage.insert({
         time: 1, conversationId: c.id, messageId: m.id, route: 'local', model: 'tiny', promptTokens: 1, completionTokens: 1,
         ttftMs: null, durationMs: 1, tokensPerSecond: null, minP: null, p10: null, meanLogp: null, margin1: null, tokenCount: 0,
-        sampler: null, costUsd: 0, outcome: 'error', error: `failed on ${SECRET}`,
+        sampler: null, costUsd: 0, outcome: 'error', error: `failed on ${SECRET}`, reason: null, usageEstimated: false, provider: null,
       });
     }
     s.conversations.softDelete(s.conversations.list()[0]!.id);

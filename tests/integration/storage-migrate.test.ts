@@ -38,6 +38,10 @@ const seeds: Record<number, (db: BetterSqlite3.Database) => void> = {
        VALUES (2000, 'c1', 'm2', 'local', 'tiny', 10, 4, 99, 4, 'aborted')`,
     ).run();
   },
+  2: (db) => {
+    seeds[1]!(db);
+    db.prepare("INSERT INTO settings (key, value) VALUES ('contextSize', '2048')").run();
+  },
 };
 
 describe('migrations', () => {
@@ -81,7 +85,8 @@ describe('migrations', () => {
     db.close();
 
     const s = open(dir);
-    expect(s.conversations.list().map((c) => [c.id, c.title, c.keepLocal, c.updatedAt])).toEqual([['c1', 'Old chat', true, 3000]]);
+    // 003: nobody ever chose keep_local before escalation existed, so no conversation is kept local.
+    expect(s.conversations.list().map((c) => [c.id, c.title, c.keepLocal, c.updatedAt])).toEqual([['c1', 'Old chat', false, 3000]]);
     expect(s.messages.list('c1').map((m) => [m.id, m.role, m.content, m.status])).toEqual([
       ['m1', 'user', 'Where did I put the invoice from Brightwater?', 'complete'],
       ['m2', 'assistant', 'In the blue folder.', 'partial'],
@@ -97,8 +102,15 @@ describe('migrations', () => {
     expect(s.search('blue')).toEqual([]);
     expect(s.search('red').map((h) => h.messageId)).toEqual(['m2']);
     // 002: settings.
-    expect(s.settings.get()).toEqual(DEFAULT_SETTINGS);
+    expect(s.settings.get()).toEqual({ ...DEFAULT_SETTINGS, ...(version >= 2 ? { contextSize: 2048 } : {}) });
     expect(s.settings.update({ threads: 2 }).threads).toBe(2);
+    // 003: old usage rows read as local, unexplained, not estimated; the new features work.
+    expect(s.usage.list().map((u) => [u.reason, u.usageEstimated, u.provider])).toEqual([[null, false, null]]);
+    expect(s.messages.get('m2').escalation).toBeNull();
+    s.labels.setThumb('m2', 'thumbs-up');
+    expect(s.labels.list('m2').map((l) => l.kind)).toEqual(['thumbs-up']);
+    expect(s.conversations.setKeepLocal('c1', true).keepLocal).toBe(true);
+    expect(s.usage.cloudSpendSince(0)).toBe(0);
     s.close();
     const check = new Database(path.join(dir, DB_FILE), { readonly: true });
     expect(schemaVersion(check)).toBe(LATEST_VERSION);

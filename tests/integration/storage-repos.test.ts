@@ -44,14 +44,17 @@ function usage(conversationId: string, messageId: string | null, over: Partial<U
     costUsd: 0,
     outcome: 'ok',
     error: null,
+    reason: null,
+    usageEstimated: false,
+    provider: null,
     ...over,
   };
 }
 
 describe('conversations', () => {
-  it('creates with a default or trimmed title, keepLocal on, and timestamps from the clock', () => {
+  it('creates with a default or trimmed title, not kept local, and timestamps from the clock', () => {
     const s = open();
-    expect(s.conversations.create()).toMatchObject({ title: 'New chat', keepLocal: true, createdAt: T0, updatedAt: T0 });
+    expect(s.conversations.create()).toMatchObject({ title: 'New chat', keepLocal: false, createdAt: T0, updatedAt: T0 });
     expect(s.conversations.create('  Trip to Lisbon  ').title).toBe('Trip to Lisbon');
     expect(s.conversations.create('   ').title).toBe('New chat');
     const c = s.conversations.create();
@@ -156,6 +159,7 @@ describe('messages', () => {
       updatedAt: T0,
       stats: null,
       error: null,
+      escalation: null,
     });
     expect(s.messages.get(ids[1]!).role).toBe('assistant');
   });

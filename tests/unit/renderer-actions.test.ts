@@ -20,6 +20,7 @@ function message(over: Partial<Message>): Message {
     updatedAt: 1,
     stats: null,
     error: null,
+    escalation: null,
     ...over,
   };
 }

@@ -37,6 +37,7 @@ const message = {
   updatedAt: 1,
   stats: null,
   error: null,
+  escalation: null,
 };
 
 describe('renderer HTTP transport', () => {

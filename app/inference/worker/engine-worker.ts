@@ -38,7 +38,11 @@ port.on('message', (m: ToWorker) => {
         .then(() =>
           need().generate(
             { ...m.req, signal: controller.signal },
-            { onPrompt: (info) => send({ type: 'prompt', id: m.id, info }), onText: (piece) => send({ type: 'text', id: m.id, piece }) },
+            {
+              onPrompt: (info) => send({ type: 'prompt', id: m.id, info }),
+              onText: (piece) => send({ type: 'text', id: m.id, piece }),
+              onToken: (probability) => send({ type: 'token', id: m.id, probability }),
+            },
           ),
         )
         .then((result) => send({ type: 'result', id: m.id, result }))
@@ -48,6 +52,13 @@ port.on('message', (m: ToWorker) => {
     }
     case 'abort':
       running.get(m.id)?.abort(new Error('Stopped.'));
+      break;
+    case 'countTokens':
+      try {
+        send({ type: 'count', id: m.id, tokens: need().countTokens(m.text) });
+      } catch (err) {
+        fail(m.id, err);
+      }
       break;
     case 'assertFits':
       try {

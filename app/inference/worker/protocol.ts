@@ -8,6 +8,7 @@ export type ToWorker =
   | { type: 'generate'; id: number; req: Omit<GenerateRequest, 'signal'> }
   | { type: 'abort'; id: number }
   | { type: 'assertFits'; id: number; systemPrompt: string; lastTurn: Turn; maxTokens: number }
+  | { type: 'countTokens'; id: number; text: string }
   | { type: 'forget'; conversationId: string }
   | { type: 'dispose'; id: number };
 
@@ -16,6 +17,8 @@ export type FromWorker =
   | { type: 'loaded'; id: number; info: ModelInfo }
   | { type: 'prompt'; id: number; info: PromptInfo }
   | { type: 'text'; id: number; piece: string }
+  | { type: 'token'; id: number; probability: number }
+  | { type: 'count'; id: number; tokens: number }
   | { type: 'result'; id: number; result: GenerateResult }
   | { type: 'ok'; id: number }
   | { type: 'error'; id: number; error: ErrorPayload & { detail?: string } };

@@ -74,6 +74,11 @@ export class RemoteEngine {
     await this.request((id) => ({ type: 'assertFits', id, systemPrompt, lastTurn, maxTokens }));
   }
 
+  /** The loaded model's token count for a text: what cloud usage estimates are made with. */
+  async countTokens(text: string): Promise<number> {
+    return (await this.request((id) => ({ type: 'countTokens', id, text }))) as number;
+  }
+
   forgetConversation(conversationId: string): void {
     this.post({ type: 'forget', conversationId });
   }
@@ -117,6 +122,13 @@ export class RemoteEngine {
         return;
       case 'text':
         p.hooks?.onText?.(m.piece);
+        return;
+      case 'token':
+        p.hooks?.onToken?.(m.probability);
+        return;
+      case 'count':
+        this.pending.delete(m.id);
+        p.resolve(m.tokens);
         return;
       case 'loaded':
         this.pending.delete(m.id);

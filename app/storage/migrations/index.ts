@@ -1,5 +1,6 @@
 import { sql as v001 } from './001_init.js';
 import { sql as v002 } from './002_search_settings.js';
+import { sql as v003 } from './003_escalation.js';
 
 export interface Migration {
   version: number;
@@ -15,4 +16,5 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: '001_init', sql: v001 },
   { version: 2, name: '002_search_settings', sql: v002 },
+  { version: 3, name: '003_escalation', sql: v003 },
 ];

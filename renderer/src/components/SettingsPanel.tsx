@@ -102,7 +102,17 @@ function ModelInfo({ model }: { model: ModelState }) {
   }
 }
 
-type Form = Record<keyof Settings, string>;
+/** The settings this form edits; the cloud ones have their own section. */
+const REPLY_SCHEMA = SettingsSchema.pick({
+  threads: true,
+  contextSize: true,
+  sequences: true,
+  maxReplyTokens: true,
+  regenerateTemperature: true,
+  systemPrompt: true,
+});
+type ReplyKey = keyof typeof REPLY_SCHEMA.shape;
+type Form = Record<ReplyKey, string>;
 
 const toForm = (s: Settings): Form => ({
   threads: String(s.threads),
@@ -113,7 +123,7 @@ const toForm = (s: Settings): Form => ({
   systemPrompt: s.systemPrompt,
 });
 
-const NUMBER_FIELDS: { key: Exclude<keyof Settings, 'systemPrompt'>; label: string; help: string; step?: string }[] = [
+const NUMBER_FIELDS: { key: Exclude<ReplyKey, 'systemPrompt'>; label: string; help: string; step?: string }[] = [
   { key: 'threads', label: 'CPU threads', help: '0 picks a good number for this computer.' },
   { key: 'contextSize', label: 'Context size (tokens)', help: 'How much of the conversation the model reads at once.' },
   { key: 'sequences', label: 'Conversations kept warm', help: 'Switching back to one of these is instant.' },
@@ -132,14 +142,14 @@ function SettingsFields({ settings }: { settings: Settings }) {
   const [form, setForm] = useState<Form>(() => toForm(settings));
   const [state, setState] = useState<{ kind: 'idle' | 'saving' | 'error'; text?: string }>({ kind: 'idle' });
 
-  const parsed = SettingsSchema.safeParse({
+  const parsed = REPLY_SCHEMA.safeParse({
     ...Object.fromEntries(NUMBER_FIELDS.map((f) => [f.key, form[f.key].trim() === '' ? NaN : Number(form[f.key])])),
     systemPrompt: form.systemPrompt,
   });
   const issue = parsed.success ? null : parsed.error.issues[0];
-  const invalidKey = issue?.path[0] as keyof Settings | undefined;
+  const invalidKey = issue?.path[0] as ReplyKey | undefined;
   const changed = parsed.success
-    ? (Object.keys(settings) as (keyof Settings)[]).filter((k) => parsed.data[k] !== settings[k])
+    ? (Object.keys(REPLY_SCHEMA.shape) as ReplyKey[]).filter((k) => parsed.data[k] !== settings[k])
     : [];
   const reloads = changed.some((k) => k === 'threads' || k === 'contextSize' || k === 'sequences');
 

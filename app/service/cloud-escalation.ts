@@ -1,0 +1,115 @@
+import { costUsd, hostOf, priceFor, type CloudRequest, type CloudTarget, type TokenCounter } from '../cloud/index.js';
+import { AppError, type Settings } from '../contract/index.js';
+import type { Turn } from '../inference/index.js';
+import { DEFAULT_POLICY, type RoutingPolicy } from '../routing/index.js';
+import type { KeyStore } from '../secrets/index.js';
+import type { Storage } from '../storage/index.js';
+
+export interface BudgetStatus {
+  budgetUsd: number;
+  spentUsd: number;
+  reservedUsd: number;
+  /** (spent + reserved) ÷ budget; ≥ 0.8 shows the warning. */
+  fraction: number;
+}
+
+export interface PreparedCall {
+  target: CloudTarget;
+  request: CloudRequest;
+  host: string;
+  inputTokens: number;
+  /** Input at its price plus the whole max_tokens of output: what the budget reserves. */
+  maxCostUsd: number;
+  /** Input at its price plus a typical reply of a quarter of max_tokens, for the preview. */
+  estimatedCostUsd: number;
+  priceKnown: boolean;
+}
+
+/** The first millisecond of the current calendar month, local time: the budget's period. */
+export function monthStart(now: number): number {
+  const d = new Date(now);
+  return new Date(d.getFullYear(), d.getMonth(), 1).getTime();
+}
+
+/**
+ * Everything about a cloud call that is not the call itself: the policy from settings, the
+ * target and its key, the exact request, the cost estimate, and the monthly budget with its
+ * reservations (so two calls in flight cannot both spend the last dollar).
+ */
+export class CloudEscalation {
+  private reserved = 0;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly keys: KeyStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  policy(s: Settings): RoutingPolicy {
+    return { ...DEFAULT_POLICY, mode: s.escalationMode, threshold: s.confidenceThreshold, minPFloor: s.minPFloor, shortAnswerTokens: s.shortAnswerTokens };
+  }
+
+  /** A key exists for the configured provider (saved or from the environment). */
+  ready(s: Settings): boolean {
+    return this.keys.get(s.cloudProvider) !== null;
+  }
+
+  budget(s: Settings): BudgetStatus {
+    const spentUsd = this.storage.usage.cloudSpendSince(monthStart(this.now()));
+    const fraction = s.monthlyBudgetUsd > 0 ? (spentUsd + this.reserved) / s.monthlyBudgetUsd : spentUsd + this.reserved > 0 ? 1 : 0;
+    return { budgetUsd: s.monthlyBudgetUsd, spentUsd, reservedUsd: this.reserved, fraction };
+  }
+
+  async prepare(s: Settings, history: Turn[], countTokens: TokenCounter): Promise<PreparedCall> {
+    const apiKey = this.keys.get(s.cloudProvider);
+    if (!apiKey) {
+      const env = this.keys.status().envVars[s.cloudProvider];
+      throw new AppError('CLOUD_NO_KEY', { message: `No API key is set for ${s.cloudProvider === 'anthropic' ? 'Anthropic' : 'the OpenAI-compatible provider'}. Add one in Settings → Cloud API keys, or set ${env}.` });
+    }
+    const target: CloudTarget = {
+      provider: s.cloudProvider,
+      baseUrl: s.cloudBaseUrl === '' ? null : s.cloudBaseUrl,
+      model: s.cloudModel,
+      apiKey,
+      timeoutMs: s.cloudTimeoutSeconds * 1000,
+      maxRetries: 2,
+    };
+    const request: CloudRequest = { system: s.systemPrompt, turns: history, maxTokens: s.maxReplyTokens, temperature: 0 };
+    const inputTokens = await countTokens([request.system, ...request.turns.map((t) => t.content)].join('\n'));
+    const price = priceFor(s.cloudModel, s.prices);
+    return {
+      target,
+      request,
+      host: hostOf(target),
+      inputTokens,
+      maxCostUsd: costUsd(price, inputTokens, request.maxTokens),
+      estimatedCostUsd: costUsd(price, inputTokens, Math.ceil(request.maxTokens / 4)),
+      priceKnown: price !== null,
+    };
+  }
+
+  /**
+   * Holds `maxCostUsd` against this month's budget until the call ends, or refuses the call
+   * when spent + reserved + this would exceed the budget. Returns the release function.
+   */
+  reserve(s: Settings, maxCostUsd: number): () => void {
+    const b = this.budget(s);
+    if (b.spentUsd + b.reservedUsd + maxCostUsd > s.monthlyBudgetUsd) {
+      const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+      throw new AppError('BUDGET_EXCEEDED', {
+        message: `This cloud call could cost up to ${usd(maxCostUsd)}, and ${usd(b.spentUsd + b.reservedUsd)} of this month's ${usd(s.monthlyBudgetUsd)} cloud budget is already spent or reserved. The local answer stays; raise the budget in Settings to send it.`,
+      });
+    }
+    this.reserved += maxCostUsd;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.reserved = Math.max(0, this.reserved - maxCostUsd);
+    };
+  }
+
+  costOf(s: Settings, model: string, inputTokens: number, outputTokens: number): number {
+    return costUsd(priceFor(model, s.prices) ?? priceFor(s.cloudModel, s.prices), inputTokens, outputTokens);
+  }
+}
