@@ -15,6 +15,7 @@ import {
   SettingsSchema,
   StatusSchema,
   TurnSchema,
+  UsageSummarySchema,
 } from './schema.js';
 
 /**
@@ -69,6 +70,16 @@ export const calls = {
   labelMessage: {
     input: z.object({ messageId: IdSchema, thumb: z.enum(['up', 'down']).nullable() }).strict(),
     output: z.object({ messageId: IdSchema, thumb: z.enum(['up', 'down']).nullable() }),
+  },
+  /** The savings dashboard for [from, to), ms since epoch. */
+  usageSummary: {
+    input: z.object({ from: z.number().int().min(0), to: z.number().int().min(0) }).strict().refine((v) => v.from < v.to, 'The period must end after it starts.'),
+    output: UsageSummarySchema,
+  },
+  /** Every usage row of [from, to) as CSV. */
+  exportUsage: {
+    input: z.object({ from: z.number().int().min(0), to: z.number().int().min(0) }).strict().refine((v) => v.from < v.to, 'The period must end after it starts.'),
+    output: ExportSchema,
   },
   /** What "Ask the cloud model" would send for this reply, and its estimated cost. Sends nothing. */
   previewEscalation: { input: z.object({ messageId: IdSchema }).strict(), output: CloudPreviewSchema },

@@ -231,6 +231,31 @@ export const CloudPreviewSchema = z.object({
 });
 export type CloudPreview = z.infer<typeof CloudPreviewSchema>;
 
+const Percentiles = z.object({ p50: z.number(), p90: z.number(), p99: z.number() }).nullable();
+
+/** The savings dashboard for a period [from, to) in ms since epoch. */
+export const UsageSummarySchema = z.object({
+  from: z.number(),
+  to: z.number(),
+  calls: z.object({ local: z.number().int(), cloud: z.number().int() }),
+  tokens: z.object({
+    local: z.object({ input: z.number().int(), output: z.number().int() }),
+    cloud: z.object({ input: z.number().int(), output: z.number().int() }),
+  }),
+  /** Share of calls answered locally (0..1); null with no calls. */
+  localShare: z.number().nullable(),
+  spendUsd: z.number(),
+  /** What the local calls would have cost at the configured cloud model's price, plus the real spend. */
+  counterfactualUsd: z.number(),
+  savingUsd: z.number(),
+  counterfactualModel: z.string(),
+  /** Call duration in ms, by route. */
+  latency: z.object({ local: Percentiles, cloud: Percentiles }),
+  reasons: z.array(z.object({ reason: z.string(), count: z.number().int() })),
+  daily: z.array(z.object({ day: z.string(), localCalls: z.number().int(), cloudCalls: z.number().int(), spendUsd: z.number() })),
+});
+export type UsageSummary = z.infer<typeof UsageSummarySchema>;
+
 export const StatusSchema = z.object({
   version: z.string(),
   /** `desktop` inside the Electron window, `browser` when served over HTTP. */

@@ -1,3 +1,4 @@
+import { priceFor } from '../cloud/index.js';
 import { AppError, type ApiHandlers, type Settings } from '../contract/index.js';
 import { createEnvKeyStore, type KeyStore } from '../secrets/index.js';
 import type { Storage } from '../storage/index.js';
@@ -57,6 +58,11 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
         return { messageId, thumb };
       },
       previewEscalation: async ({ messageId }) => chat.preview(messageId),
+      usageSummary: async ({ from, to }) => {
+        const s = storage.settings.get();
+        return storage.usageSummary(from, to, priceFor(s.cloudModel, s.prices), s.cloudModel);
+      },
+      exportUsage: async ({ from, to }) => storage.usageCsv(from, to),
       setApiKey: async ({ provider, key }) => keys.set(provider, key),
       deleteApiKey: async ({ provider }) => keys.delete(provider),
       loadModel: async ({ path }) => {

@@ -6,6 +6,7 @@ import { ensureWritableDir, unwritable } from './data-dir.js';
 import { createDeleteAll } from './delete-all.js';
 import { createExporter } from './export.js';
 import { createLabelRepo } from './labels.js';
+import { createUsageCsv, createUsageSummary } from './usage-summary.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
 import { createMessageRepo } from './messages.js';
 import { migrate } from './migrate.js';
@@ -78,6 +79,8 @@ function assemble(db: Database.Database, lock: DataDirLock, dataDir: string, dbP
     labels: createLabelRepo(db, now),
     settings: createSettingsRepo(db),
     search: createSearch(db),
+    usageSummary: createUsageSummary(db),
+    usageCsv: createUsageCsv(db),
     exportConversations: createExporter(conversations, messages, now),
     deleteAll: createDeleteAll(db),
   };

@@ -1,4 +1,4 @@
-import type { Conversation, Escalation, Message, MessageStatus, ReplyStats, Sampler, SearchHit, Settings } from '../contract/index.js';
+import type { Conversation, Escalation, Message, MessageStatus, Price, ReplyStats, Sampler, SearchHit, Settings, UsageSummary } from '../contract/index.js';
 
 /** What the chat service records about one model call; one row each, kept for usage and cost views. */
 export interface UsageEventInput {
@@ -121,6 +121,10 @@ export interface Storage {
   labels: LabelRepo;
   settings: SettingsRepo;
   search(query: string, limit?: number): SearchHit[];
+  /** The dashboard for [from, to); local tokens are priced at `price` for the all-cloud counterfactual. */
+  usageSummary(from: number, to: number, price: Price | null, counterfactualModel: string): UsageSummary;
+  /** Every usage row of [from, to) as a CSV file. */
+  usageCsv(from: number, to: number): ExportFile;
   exportConversations(conversationId: string | undefined, format: 'markdown' | 'json'): ExportFile;
   /** Erases every conversation, message, usage row and search entry, then compacts the file. */
   deleteAll(): { conversations: number; messages: number };

@@ -6,6 +6,7 @@ import { Composer } from './components/Composer.js';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { MessageList } from './components/MessageList.js';
 import { ModelGate } from './components/ModelGate.js';
+import { PreviewDialog } from './components/PreviewDialog.js';
 import { NoToken } from './components/NoToken.js';
 import { SettingsPanel } from './components/SettingsPanel.js';
 import { ShortcutsHelp } from './components/ShortcutsHelp.js';
@@ -79,6 +80,7 @@ function ChatWindow() {
         <ChatBody />
       </main>
       <SettingsPanel />
+      <PreviewDialog />
       <ShortcutsHelp />
       <Toasts />
     </div>
@@ -120,6 +122,7 @@ function ChatBody() {
         />
       )}
       {!empty && !modelReady && <ModelGate compact />}
+      <BudgetBanner />
       <Composer
         conversationId={activeId}
         generating={generation !== null}
@@ -142,5 +145,18 @@ function Welcome() {
         Nothing you write leaves this machine.
       </p>
     </div>
+  );
+}
+
+/** Warns at 80% of the month's cloud budget, while escalation is on. */
+function BudgetBanner() {
+  const mode = useApp((s) => s.status?.settings.escalationMode ?? 'off');
+  const budget = useApp((s) => s.status?.cloud.budget ?? null);
+  if (mode === 'off' || !budget || budget.fraction < 0.8) return null;
+  return (
+    <p className="note budget-banner" role="status">
+      {budget.fraction >= 1 ? 'This month’s cloud budget is used up' : `${Math.round(budget.fraction * 100)}% of this month’s cloud budget is used`}: $
+      {budget.spentUsd.toFixed(2)} of ${budget.budgetUsd.toFixed(2)}. Calls that would go over it stay local. Change the budget in Settings.
+    </p>
   );
 }

@@ -378,6 +378,21 @@ function runReply(
             case 'delta':
               batcher.push(ev.messageId, ev.text);
               break;
+            case 'escalate':
+              // The local text so far becomes the draft; the cloud reply streams in from empty.
+              batcher.flush();
+              patchMessages(conversationId, (list) =>
+                list.map((m) =>
+                  m.id === ev.messageId
+                    ? {
+                        ...m,
+                        content: '',
+                        escalation: { state: 'escalated', reason: ev.reason, cloudModel: ev.cloudModel, localDraft: { content: m.content, stats: m.stats }, error: null },
+                      }
+                    : m,
+                ),
+              );
+              break;
             case 'done':
               batcher.flush();
               putMessage(conversationId, ev.message);
@@ -624,6 +639,58 @@ export async function updateSettings(patch: Partial<Settings>): Promise<string |
     await refreshStatus();
     return errorMessage(err);
   }
+}
+
+/* ---------- the cloud ---------- */
+
+/**
+ * "Ask <cloud model>" on a local answer. With the preview on (the default) it only opens the
+ * consent dialog; nothing leaves the machine until Send there.
+ */
+export async function askCloud(message: Message): Promise<void> {
+  if (get().status?.settings.previewBeforeSend === false) {
+    await sendToCloud(message, undefined);
+    return;
+  }
+  set({ preview: { message, data: null, error: null } });
+  try {
+    const data = await api.previewEscalation({ messageId: message.id });
+    if (get().preview?.message.id === message.id) set({ preview: { message, data, error: null } });
+  } catch (err) {
+    handleCommon(err);
+    if (get().preview?.message.id === message.id) set({ preview: { message, data: null, error: errorMessage(err) } });
+  }
+}
+
+export function closePreview(): void {
+  set({ preview: null });
+}
+
+/** Sends the reply's conversation (or exactly the text approved in the preview) to the cloud model. */
+export async function sendToCloud(message: Message, approved: { system: string; turns: { role: 'user' | 'assistant'; content: string }[] } | undefined): Promise<boolean> {
+  set({ preview: null });
+  const ok = await runReply(message.conversationId, (signal) => api.streams.escalate({ messageId: message.id, ...(approved ? { approved } : {}) }, signal), {
+    showRefusal: (reason) => toast(reason, 'error'),
+  });
+  void refreshStatus();
+  return ok;
+}
+
+export async function rateMessage(message: Message, thumb: 'up' | 'down' | null): Promise<void> {
+  const done = await attempt(() => api.labelMessage({ messageId: message.id, thumb }));
+  if (done) set((s) => ({ ratings: { ...s.ratings, [message.id]: thumb } }));
+}
+
+export async function setKeepLocal(conversationId: string, keepLocal: boolean): Promise<void> {
+  const c = await attempt(() => api.setKeepLocal({ id: conversationId, keepLocal }));
+  if (c) {
+    upsertConversation(c);
+    toast(keepLocal ? 'This conversation stays on this computer: it is never sent to the cloud.' : 'This conversation may use the cloud, as your settings allow.');
+  }
+}
+
+export function openDashboard(open = true): void {
+  set({ dashboardOpen: open });
 }
 
 /** Saves or clears a cloud API key; returns the error sentence, or null when it worked. */

@@ -1,4 +1,4 @@
-import type { Conversation, Message, SearchHit, Status } from '../../app/contract/index.js';
+import type { CloudPreview, Conversation, Message, SearchHit, Status } from '../../app/contract/index.js';
 import { createStore, useSelector } from './lib/store.js';
 
 /** A reply being written in one conversation, as this window sees it. */
@@ -45,6 +45,11 @@ export interface AppState {
   searchError: string | null;
   settingsOpen: boolean;
   shortcutsOpen: boolean;
+  dashboardOpen: boolean;
+  /** Thumbs given in this window (the server keeps them as labels). */
+  ratings: Record<string, 'up' | 'down' | null>;
+  /** Ask mode's consent preview: what would be sent for this reply, before anything is. */
+  preview: { message: Message; data: CloudPreview | null; error: string | null } | null;
   toasts: ToastData[];
 }
 
@@ -67,6 +72,9 @@ export const initialState: AppState = {
   searchError: null,
   settingsOpen: false,
   shortcutsOpen: false,
+  dashboardOpen: false,
+  ratings: {},
+  preview: null,
   toasts: [],
 };
 

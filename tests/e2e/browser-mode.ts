@@ -83,12 +83,13 @@ export interface BrowserModeServer {
  * Starts `app/server/cli.ts` with a fresh data folder and resolves once it printed its address
  * (and, with a model, once the model is ready or failed to load).
  */
-export async function startBrowserMode(opts: { model?: string; timeoutMs?: number } = {}): Promise<BrowserModeServer> {
+export async function startBrowserMode(opts: { model?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<BrowserModeServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modest-e2e-'));
   let proc: ServerProcess;
   try {
     proc = await startServerProcess(['--data-dir', dataDir, ...(opts.model ? ['--model', opts.model] : [])], {
       timeoutMs: opts.timeoutMs ?? 120_000,
+      ...(opts.env ? { env: opts.env } : {}),
       ...(opts.model ? { waitFor: /^(Model ready:|Model not loaded:)/m } : {}),
     });
   } catch (err) {

@@ -17,11 +17,14 @@ export interface ServerProcess {
  * Starts the real browser-mode CLI (from source, through tsx) as a child process and waits for
  * the line with its URL, exactly as a person would read it.
  */
-export async function startServerProcess(args: string[], opts: { timeoutMs?: number; waitFor?: RegExp } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  args: string[],
+  opts: { timeoutMs?: number; waitFor?: RegExp; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app/server/cli.ts'), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: { ...process.env, NODE_ENV: 'test', ...opts.env },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -1,12 +1,15 @@
 import { useEffect } from 'react';
-import { openSettings } from '../actions.js';
+import { openDashboard, openSettings, setKeepLocal } from '../actions.js';
 import { useApp } from '../state.js';
-import { MenuIcon } from './icons.js';
+import { LockIcon, MenuIcon } from './icons.js';
 
 /** The conversation's title and the model it talks to. */
 export function ChatHeader({ onToggleSidebar }: { onToggleSidebar: () => void }) {
   const title = useApp((s) => (s.activeId ? (s.conversations.find((c) => c.id === s.activeId)?.title ?? '') : 'New chat'));
   const model = useApp((s) => s.status?.model ?? null);
+  const activeId = useApp((s) => s.activeId);
+  const keepLocal = useApp((s) => s.conversations.find((c) => c.id === s.activeId)?.keepLocal ?? false);
+  const mode = useApp((s) => s.status?.settings.escalationMode ?? 'off');
   const modelLabel =
     model?.state === 'ready' ? model.model.name : model?.state === 'loading' ? 'Loading model…' : model ? 'No model loaded' : '';
   useEffect(() => {
@@ -18,6 +21,21 @@ export function ChatHeader({ onToggleSidebar }: { onToggleSidebar: () => void })
         <MenuIcon />
       </button>
       <h1 className="chat-title">{title}</h1>
+      {activeId && mode !== 'off' && (
+        <button
+          type="button"
+          className={`ghost small keep-local ${keepLocal ? 'pressed' : ''}`}
+          aria-pressed={keepLocal}
+          onClick={() => void setKeepLocal(activeId, !keepLocal)}
+          title={keepLocal ? 'This conversation never goes to the cloud. Click to allow it.' : 'Keep this conversation on this computer, whatever the mode'}
+        >
+          <LockIcon size={14} />
+          <span>{keepLocal ? 'Kept local' : 'Keep local'}</span>
+        </button>
+      )}
+      <button type="button" className="ghost small" onClick={() => openDashboard()} title="What ran locally, what went to the cloud, and what that saved">
+        Usage
+      </button>
       {modelLabel && (
         <button
           type="button"

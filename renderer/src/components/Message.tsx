@@ -1,8 +1,10 @@
 import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Message } from '../../../app/contract/index.js';
-import { editAndResend, regenerate } from '../actions.js';
+import { editAndResend, rateMessage, regenerate } from '../actions.js';
+import { useApp } from '../state.js';
+import { EscalationNote } from './Escalation.js';
 import { CopyButton } from './CopyButton.js';
-import { PencilIcon, RefreshIcon } from './icons.js';
+import { PencilIcon, RefreshIcon, ThumbDownIcon, ThumbUpIcon } from './icons.js';
 import { Markdown } from './Markdown.js';
 import { MessageMeta } from './MessageMeta.js';
 
@@ -142,11 +144,13 @@ function AssistantMessage({ message, streaming, isLastReply, canAct }: MessagePr
         )}
         {message.status === 'error' && <p className="reply-error">{message.error ?? 'The reply failed.'}</p>}
       </div>
+      <EscalationNote message={message} streaming={streaming} canAct={canAct} />
       <div className="message-footer">
         <MessageMeta message={message} streaming={streaming} />
         {!streaming && (
           <div className="message-actions">
             {!empty && <CopyButton label="Copy message" getText={() => message.content} />}
+            {!empty && <Thumbs message={message} />}
             {isLastReply && (
               <button
                 type="button"
@@ -162,6 +166,29 @@ function AssistantMessage({ message, streaming, isLastReply, canAct }: MessagePr
           </div>
         )}
       </div>
+    </>
+  );
+}
+
+/** Thumbs up or down, stored as labels for calibrating the router later. */
+function Thumbs({ message }: { message: Message }) {
+  const rating = useApp((s) => s.ratings[message.id] ?? null);
+  const button = (thumb: 'up' | 'down') => (
+    <button
+      type="button"
+      className={`ghost small icon-only ${rating === thumb ? 'pressed' : ''}`}
+      aria-pressed={rating === thumb}
+      aria-label={thumb === 'up' ? 'Good answer' : 'Bad answer'}
+      title={thumb === 'up' ? 'Good answer' : 'Bad answer'}
+      onClick={() => void rateMessage(message, rating === thumb ? null : thumb)}
+    >
+      {thumb === 'up' ? <ThumbUpIcon size={14} /> : <ThumbDownIcon size={14} />}
+    </button>
+  );
+  return (
+    <>
+      {button('up')}
+      {button('down')}
     </>
   );
 }

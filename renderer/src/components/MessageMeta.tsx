@@ -1,5 +1,5 @@
 import type { Message } from '../../../app/contract/index.js';
-import { CONFIDENCE_HELP, confidenceLevel, duration, percent, rate, stopReasonNote } from '../lib/format.js';
+import { CONFIDENCE_HELP, confidenceLevel, duration, percent, rate, stopReasonNote, usd } from '../lib/format.js';
 
 /** The line under a reply: model, speed, confidence, timing, and how it ended. */
 export function MessageMeta({ message, streaming }: { message: Message; streaming: boolean }) {
@@ -24,9 +24,16 @@ export function MessageMeta({ message, streaming }: { message: Message; streamin
       {message.status === 'error' && <span className="badge error">failed</span>}
       {s && (
         <>
+          {s.route === 'cloud' && <span className="badge cloud">cloud</span>}
           <span className="meta-item" title={`Model: ${s.model}`}>
             {s.model}
           </span>
+          {s.costUsd !== undefined && (
+            <span className="meta-item" title={s.usageEstimated ? 'The provider did not report usage; tokens were counted locally.' : 'From the provider’s usage report'}>
+              {usd(s.costUsd)}
+              {s.usageEstimated ? ' (estimated)' : ''}
+            </span>
+          )}
           <span className="meta-item" title={`${s.completionTokens} tokens written`}>
             {rate(s.tokensPerSecond)}
           </span>

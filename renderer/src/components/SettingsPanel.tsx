@@ -4,6 +4,7 @@ import { deleteAllData, exportConversations, loadModel, openSettings, saveApiKey
 import { downloadText } from '../lib/download.js';
 import { bytes } from '../lib/format.js';
 import { useApp } from '../state.js';
+import { CloudSettings } from './CloudSettings.js';
 import { Dialog } from './Dialog.js';
 import { DownloadIcon } from './icons.js';
 
@@ -14,6 +15,7 @@ export function SettingsPanel() {
     <Dialog open={open} onClose={() => openSettings(false)} title="Settings" className="settings-dialog">
       <ModelSection />
       <SettingsForm />
+      <CloudSettings />
       <KeysSection />
       <ExportSection />
       <DangerZone />

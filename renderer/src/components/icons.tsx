@@ -68,3 +68,7 @@ export const ChipIcon = icon(
     <path d="M9 1v4M15 1v4M9 19v4M15 19v4M1 9h4M1 15h4M19 9h4M19 15h4" />
   </>,
 );
+export const CloudIcon = icon(<path d="M17.5 19a4.5 4.5 0 1 0-1.4-8.78A6 6 0 0 0 4.5 12.5 3.5 3.5 0 0 0 6 19z" />);
+export const ThumbUpIcon = icon(<path d="M7 10v11M15 5.9 14 10h5.8a2 2 0 0 1 2 2.3l-1.4 7A2 2 0 0 1 18.4 21H7V10l4-8a3 3 0 0 1 4 3.9z" />);
+export const ThumbDownIcon = icon(<path d="M17 14V3M9 18.1 10 14H4.2a2 2 0 0 1-2-2.3l1.4-7A2 2 0 0 1 5.6 3H17v11l-4 8a3 3 0 0 1-4-3.9z" />);
+export const LockIcon = icon(<path d="M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4" />);

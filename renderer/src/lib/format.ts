@@ -82,3 +82,10 @@ export function stopReasonNote(stats: ReplyStats): string | null {
       return null;
   }
 }
+
+/** Dollars with enough digits for fractions of a cent: $0.00042, $0.12, $3.40. */
+export function usd(n: number): string {
+  if (n === 0) return '$0';
+  if (n < 0.01) return `$${n.toPrecision(2)}`;
+  return `$${n.toFixed(2)}`;
+}
