@@ -19,9 +19,9 @@ export interface ServerProcess {
  */
 export async function startServerProcess(
   args: string[],
-  opts: { timeoutMs?: number; waitFor?: RegExp; env?: Record<string, string> } = {},
+  opts: { timeoutMs?: number; waitFor?: RegExp; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app/server/cli.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), path.join(ROOT, 'app/server/cli.ts'), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'test', ...opts.env },
