@@ -25,8 +25,8 @@ import { buildVocab, CHATML_TEMPLATE, pieceText, spmTokenize, type Vocab } from 
 /** Bump when the generated files change, so cached copies are regenerated. */
 export const TINY_MODEL_VERSION = 1;
 
-export type TinyModelVariant = 'confident' | 'low-confidence' | 'big-vocab' | 'never-stopping' | 'qwen-shaped';
-export const TINY_MODEL_VARIANTS: readonly TinyModelVariant[] = ['confident', 'low-confidence', 'big-vocab', 'never-stopping', 'qwen-shaped'];
+export type TinyModelVariant = 'confident' | 'low-confidence' | 'big-vocab' | 'never-stopping' | 'qwen-shaped' | 'qwen-shaped-doubtful';
+export const TINY_MODEL_VARIANTS: readonly TinyModelVariant[] = ['confident', 'low-confidence', 'big-vocab', 'never-stopping', 'qwen-shaped', 'qwen-shaped-doubtful'];
 
 export interface TinyModelOptions {
   variant: TinyModelVariant;
@@ -103,25 +103,31 @@ const SMALL: Shape = {
   fileType: GgufFileType.MOSTLY_F16,
 };
 
+/** Qwen2.5-0.5B's shape, as a plain llama (no biases, untied output). */
+const QWEN_SHAPE: Shape = {
+  embd: 896,
+  layers: 24,
+  heads: 14,
+  kvHeads: 2,
+  ff: 4864,
+  vocabSize: 151_936,
+  rmsEps: 1e-6,
+  ropeBase: 1_000_000,
+  types: { embd: GgmlType.Q8_0, output: GgmlType.Q8_0, layers: GgmlType.Q8_0 },
+  fileType: GgufFileType.MOSTLY_Q8_0,
+};
+
 const SHAPES: Record<TinyModelVariant, Shape> = {
   confident: SMALL,
   'low-confidence': SMALL,
   'never-stopping': SMALL,
   'big-vocab': { ...SMALL, vocabSize: 150_000, types: { embd: GgmlType.Q8_0, output: GgmlType.F16, layers: GgmlType.F16 } },
-  // Qwen2.5-0.5B's shape, as a plain llama (no biases, untied output).
-  'qwen-shaped': {
-    embd: 896,
-    layers: 24,
-    heads: 14,
-    kvHeads: 2,
-    ff: 4864,
-    vocabSize: 151_936,
-    rmsEps: 1e-6,
-    ropeBase: 1_000_000,
-    types: { embd: GgmlType.Q8_0, output: GgmlType.Q8_0, layers: GgmlType.Q8_0 },
-    fileType: GgufFileType.MOSTLY_Q8_0,
-  },
+  'qwen-shaped': QWEN_SHAPE,
+  // The same, counting forever with every token barely ahead of the rest (p ≈ 5e-5): the
+  // benchmark's escalation case at realistic speed.
+  'qwen-shaped-doubtful': QWEN_SHAPE,
 };
+
 
 /** Logit of a scripted token; everything unscripted stays at 0. */
 const CONFIDENT_LOGIT = 20;
@@ -172,19 +178,20 @@ function buildScript(variant: TinyModelVariant): Script {
     if (new Set(ids).size !== ids.length) throw new Error(`scripted tokens must be distinct: ${ids.map((i) => vocab.tokens[i]).join(' ')}`);
   };
 
-  if (variant === 'never-stopping' || variant === 'qwen-shaped') {
+  if (variant === 'never-stopping' || variant === 'qwen-shaped' || variant === 'qwen-shaped-doubtful') {
+    const loopLogit = variant === 'qwen-shaped-doubtful' ? LOW_LOGIT : CONFIDENT_LOGIT;
     const head = replyTokens(vocab, COUNTING);
     const loopFirst = vocab.ids.get('\u2581one');
     if (loopFirst === undefined) throw new Error('no ▁one piece');
     assertDistinct([...head, loopFirst]);
     const chain = [...head, loopFirst, head[1]!];
-    for (let i = 0; i + 1 < chain.length; i++) next.set(chain[i]!, [{ to: chain[i + 1]!, logit: CONFIDENT_LOGIT }]);
-    const p = softmaxP(CONFIDENT_LOGIT, [], V - 1);
+    for (let i = 0; i + 1 < chain.length; i++) next.set(chain[i]!, [{ to: chain[i + 1]!, logit: loopLogit }]);
+    const p = softmaxP(loopLogit, [], V - 1);
     if (text([loopFirst, ...head.slice(1)]) !== LOOP_TEXT) throw new Error('loop text mismatch');
     return {
       vocab,
       next,
-      fallback: [{ to: head[0]!, logit: CONFIDENT_LOGIT }],
+      fallback: [{ to: head[0]!, logit: loopLogit }],
       info: {
         expectedReply: text(head),
         replyTokenCount: head.length,
@@ -254,7 +261,7 @@ export function planTinyModel(opts: Omit<TinyModelOptions, 'out'>): { file: Gguf
   const { variant } = opts;
   const shape = SHAPES[variant];
   if (!shape) throw new Error(`unknown tiny model variant "${String(variant)}"`);
-  const contextLength = opts.contextLength ?? (variant === 'qwen-shaped' ? 32768 : 2048);
+  const contextLength = opts.contextLength ?? (variant.startsWith('qwen-shaped') ? 32768 : 2048);
   const script = buildScript(variant);
   const { vocab } = script;
   const V = vocab.tokens.length;

@@ -12,6 +12,8 @@
  * C   what full-vocabulary confidence costs per token: node-llama-cpp's raw decode loop with and
  *     without `confidence: true` (its native side sorts every candidate to report it).
  * T   decode tokens/s at 1, 2 and 4 threads (the evidence for the default thread count).
+ * R   the router's decision time per message. Goal ≤ 1 ms.
+ * P9  for an escalated message, when the cloud request leaves ÷ the full local reply's time. Goal ≤ 0.2.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +32,7 @@ import { createSenderCheck } from '../../main/trusted-sender.js';
 import { createIpcTransport } from '../../renderer/src/transport/ipc.js';
 import { FakeIpcMain, FakeWebContents, loadPreload } from '../helpers/fake-electron.js';
 import { tinyModel } from '../helpers/models.js';
+import { p9Bench, routerBench } from './escalation.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
@@ -58,6 +61,8 @@ async function main() {
     ['p2', p2],
     ['el', eventLoop],
     ['t', threads],
+    ['r', async () => routerBench()],
+    ['p9', () => p9Bench(THREADS, TOKENS)],
   ];
   for (const [name, run] of sections) if (!only || only.includes(name)) await run(model.path);
 }
