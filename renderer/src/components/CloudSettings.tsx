@@ -11,6 +11,7 @@ const CLOUD_SCHEMA = SettingsSchema.pick({
   cloudModel: true,
   confidenceThreshold: true,
   minPFloor: true,
+  shortAnswerTokens: true,
   monthlyBudgetUsd: true,
   cloudTimeoutSeconds: true,
   previewBeforeSend: true,
@@ -25,9 +26,10 @@ const MODES: { value: Settings['escalationMode']; label: string; help: string }[
   { value: 'auto', label: 'Auto', help: 'A doubtful local answer is sent to the cloud model automatically, within your budget.' },
 ];
 
-const NUMBERS: { key: Extract<CloudKey, 'confidenceThreshold' | 'minPFloor' | 'monthlyBudgetUsd' | 'cloudTimeoutSeconds'>; label: string; help: string; step: string }[] = [
+const NUMBERS: { key: Extract<CloudKey, 'confidenceThreshold' | 'minPFloor' | 'shortAnswerTokens' | 'monthlyBudgetUsd' | 'cloudTimeoutSeconds'>; label: string; help: string; step: string }[] = [
   { key: 'confidenceThreshold', label: 'Confidence threshold', help: 'A local answer scoring below this is escalated (score: p10, or the first-token margin for short answers).', step: '0.05' },
   { key: 'minPFloor', label: 'Single-token floor', help: 'Any local token less likely than this escalates at once.', step: '0.01' },
+  { key: 'shortAnswerTokens', label: 'Short answer (tokens)', help: 'Answers this short are scored by the first token’s margin.', step: '1' },
   { key: 'monthlyBudgetUsd', label: 'Monthly budget (USD)', help: 'Calls that could go over it are refused; you are warned at 80%.', step: '0.5' },
   { key: 'cloudTimeoutSeconds', label: 'Timeout (seconds)', help: 'How long to wait for the provider before giving up.', step: '1' },
 ];
@@ -40,6 +42,7 @@ function toForm(s: Settings): CloudForm {
     cloudModel: s.cloudModel,
     confidenceThreshold: String(s.confidenceThreshold),
     minPFloor: String(s.minPFloor),
+    shortAnswerTokens: String(s.shortAnswerTokens),
     monthlyBudgetUsd: String(s.monthlyBudgetUsd),
     cloudTimeoutSeconds: String(s.cloudTimeoutSeconds),
     previewBeforeSend: s.previewBeforeSend,
@@ -63,6 +66,7 @@ function CloudFields({ settings }: { settings: Settings }) {
     ...form,
     confidenceThreshold: num(form.confidenceThreshold),
     minPFloor: num(form.minPFloor),
+    shortAnswerTokens: num(form.shortAnswerTokens),
     monthlyBudgetUsd: num(form.monthlyBudgetUsd),
     cloudTimeoutSeconds: num(form.cloudTimeoutSeconds),
   });
