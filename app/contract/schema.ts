@@ -267,7 +267,13 @@ export const StatusSchema = z.object({
   activeGenerations: z.array(z.object({ conversationId: IdSchema, messageId: IdSchema })),
   keys: KeyStatusSchema,
   /** `ready`: a key exists for the configured provider. */
-  cloud: z.object({ ready: z.boolean(), budget: BudgetSchema }),
+  cloud: z.object({
+    ready: z.boolean(),
+    budget: BudgetSchema,
+    /** The configured cloud model's price, and whether it is the shipped one or the user's. */
+    price: PriceSchema.nullable(),
+    priceSource: z.enum(['shipped', 'yours', 'unknown']),
+  }),
 });
 export type Status = z.infer<typeof StatusSchema>;
 

@@ -48,7 +48,9 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
         keys: keys.status(),
         cloud: (() => {
           const s = storage.settings.get();
-          return { ready: cloud.ready(s), budget: cloud.budget(s) };
+          const price = priceFor(s.cloudModel, s.prices);
+          const yours = price !== null && priceFor(s.cloudModel, {}) !== price;
+          return { ready: cloud.ready(s), budget: cloud.budget(s), price, priceSource: price === null ? 'unknown' : yours ? 'yours' : 'shipped' } as const;
         })(),
       }),
       setKeepLocal: async ({ id, keepLocal }) => storage.conversations.setKeepLocal(id, keepLocal),

@@ -95,7 +95,7 @@ export class CloudEscalation {
   reserve(s: Settings, maxCostUsd: number): () => void {
     const b = this.budget(s);
     if (b.spentUsd + b.reservedUsd + maxCostUsd > s.monthlyBudgetUsd) {
-      const usd = (n: number) => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+      const usd = (n: number) => (n > 0 && n < 0.01 ? `$${n.toPrecision(2)}` : `$${n.toFixed(2)}`);
       throw new AppError('BUDGET_EXCEEDED', {
         message: `This cloud call could cost up to ${usd(maxCostUsd)}, and ${usd(b.spentUsd + b.reservedUsd)} of this month's ${usd(s.monthlyBudgetUsd)} cloud budget is already spent or reserved. The local answer stays; raise the budget in Settings to send it.`,
       });

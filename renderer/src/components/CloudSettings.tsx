@@ -167,6 +167,58 @@ function CloudFields({ settings }: { settings: Settings }) {
           Save cloud settings
         </button>
       </form>
+      <PriceEditor settings={settings} />
     </section>
+  );
+}
+
+/** The configured model's price per million tokens: the shipped one, or the user's own. */
+function PriceEditor({ settings }: { settings: Settings }) {
+  const cloud = useApp((s) => s.status?.cloud ?? null);
+  const [input, setInput] = useState(cloud?.price ? String(cloud.price.input) : '');
+  const [output, setOutput] = useState(cloud?.price ? String(cloud.price.output) : '');
+  const [error, setError] = useState<string | null>(null);
+  if (!cloud) return null;
+  const source = cloud.priceSource === 'shipped' ? 'the shipped list price' : cloud.priceSource === 'yours' ? 'your price' : 'no known price';
+  const save = async () => {
+    const price = { input: Number(input), output: Number(output) };
+    if (input.trim() === '' || output.trim() === '' || !Number.isFinite(price.input) || !Number.isFinite(price.output) || price.input < 0 || price.output < 0) {
+      setError('Enter both prices as numbers of dollars per million tokens.');
+      return;
+    }
+    const err = await updateSettings({ prices: { ...settings.prices, [settings.cloudModel]: price } });
+    setError(err);
+    if (!err) toast(`Price for ${settings.cloudModel} saved.`);
+  };
+  return (
+    <form
+      className="settings-form price-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save();
+      }}
+    >
+      <p className="hint">
+        Price of <strong>{settings.cloudModel}</strong> (USD per million tokens), now {source}. Costs, the budget and the dashboard use it.
+      </p>
+      <div className="fields">
+        <label className="field">
+          <span>Input</span>
+          <input type="number" inputMode="decimal" step="0.01" min="0" value={input} onChange={(e) => setInput(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Output</span>
+          <input type="number" inputMode="decimal" step="0.01" min="0" value={output} onChange={(e) => setOutput(e.target.value)} />
+        </label>
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="secondary">
+        Save price
+      </button>
+    </form>
   );
 }
