@@ -1,4 +1,4 @@
-import { callCloud, type CloudOutcome } from '../cloud/index.js';
+import { callCloud, createRestorer, restore, type CloudOutcome } from '../cloud/index.js';
 import { AppError, logFault, type ChatEvent, type Escalation, type Message, type ReplyStats, type Settings } from '../contract/index.js';
 import type { Engine, GenerateResult, Turn } from '../inference/index.js';
 import { decideAfter, decideBefore, EarlyMonitor, type Decision } from '../routing/index.js';
@@ -263,9 +263,7 @@ export class ChatService {
     this.storage.labels.add(messageId, 'asked-cloud');
     const draft = { content: target.content, stats: target.stats };
     const decision: Decision = { route: 'cloud', reason: target.escalation?.state === 'offered' ? target.escalation.reason : 'you asked' };
-    return this.stream(target.conversationId, target, signal, undefined, (ctx) =>
-      ctx.toCloud(approved ? { ...settings, systemPrompt: approved.system } : settings, approved?.turns ?? history, decision, draft),
-    );
+    return this.stream(target.conversationId, target, signal, undefined, (ctx) => ctx.toCloud(settings, history, decision, draft, approved));
   }
 
   private escalationInputs(messageId: string) {
@@ -341,7 +339,7 @@ export class ChatService {
           console.error('[modest] could not record a failed reply:', saveErr);
         }
       },
-      toCloud: async (settings, history, decision, draft) => {
+      toCloud: async (settings, history, decision, draft, approved) => {
         const engine = this.models.current;
         const countTokens = (t: string) => engine?.countTokens(t) ?? Math.ceil(t.length / 4);
         const keepLocalAnswer = (state: Escalation['state'], error: string) => {
@@ -354,7 +352,7 @@ export class ChatService {
         let prepared;
         let release: () => void;
         try {
-          prepared = await this.cloud.prepare(settings, history, countTokens);
+          prepared = await this.cloud.prepare(settings, history, countTokens, approved);
           release = this.cloud.reserve(settings, prepared.maxCostUsd);
         } catch (err) {
           const e = AppError.from(err);
@@ -363,9 +361,20 @@ export class ChatService {
         }
         text = '';
         out.push({ type: 'escalate', messageId: assistant.id, reason: decision.reason, cloudModel: settings.cloudModel });
+        // Placeholders are put back as the reply streams, holding back any split across pieces.
+        const restorer = createRestorer(prepared.redactions);
         let outcome: CloudOutcome;
         try {
-          outcome = await callCloud(prepared.target, prepared.request, { signal: controller.signal, onText: ctx.text, countTokens });
+          outcome = await callCloud(prepared.target, prepared.request, {
+            signal: controller.signal,
+            onText: (piece) => {
+              const shown = restorer.push(piece);
+              if (shown) ctx.text(shown);
+            },
+            countTokens,
+          });
+          const rest = restorer.flush();
+          if (rest) ctx.text(rest);
         } finally {
           release();
         }
@@ -391,7 +400,7 @@ export class ChatService {
           return;
         }
         ctx.finish({
-          content: outcome.text,
+          content: restore(outcome.text, prepared.redactions),
           status: outcome.stopReason === 'aborted' ? 'partial' : 'complete',
           stats: cloudStats(outcome, settings, cost),
           escalation: { state: 'escalated', reason: decision.reason, cloudModel: outcome.model, localDraft: draft, error: null },
@@ -451,7 +460,13 @@ interface ReplyContext {
   text(piece: string): void;
   finish(patch: { content: string; status: 'complete' | 'partial'; stats?: ReplyStats | null; escalation?: Escalation | null }): void;
   localFailed(model: string, err: unknown): void;
-  toCloud(settings: Settings, history: Turn[], decision: Decision, draft: { content: string; stats: ReplyStats | null } | null): Promise<void>;
+  toCloud(
+    settings: Settings,
+    history: Turn[],
+    decision: Decision,
+    draft: { content: string; stats: ReplyStats | null } | null,
+    approved?: { system: string; turns: Turn[] },
+  ): Promise<void>;
 }
 
 function emptyUsage(ctx: ReplyContext, route: 'local' | 'cloud', model: string): UsageEventInput {

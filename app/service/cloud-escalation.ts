@@ -1,4 +1,4 @@
-import { costUsd, hostOf, priceFor, type CloudRequest, type CloudTarget, type TokenCounter } from '../cloud/index.js';
+import { costUsd, hostOf, priceFor, redact, type CloudRequest, type CloudTarget, type TokenCounter } from '../cloud/index.js';
 import { AppError, type Settings } from '../contract/index.js';
 import type { Turn } from '../inference/index.js';
 import { DEFAULT_POLICY, type RoutingPolicy } from '../routing/index.js';
@@ -23,6 +23,8 @@ export interface PreparedCall {
   /** Input at its price plus a typical reply of a quarter of max_tokens, for the preview. */
   estimatedCostUsd: number;
   priceKnown: boolean;
+  /** Placeholder → original, when redaction is on; the reply is restored with it locally. */
+  redactions: Map<string, string>;
 }
 
 /** The first millisecond of the current calendar month, local time: the budget's period. */
@@ -60,7 +62,13 @@ export class CloudEscalation {
     return { budgetUsd: s.monthlyBudgetUsd, spentUsd, reservedUsd: this.reserved, fraction };
   }
 
-  async prepare(s: Settings, history: Turn[], countTokens: TokenCounter): Promise<PreparedCall> {
+  /**
+   * The exact call: with redaction on, personal data in the system prompt and every turn is
+   * replaced by placeholders (the same value, the same placeholder). `approved` is text the
+   * person saw and maybe edited in the preview: it is sent as it is, and the placeholders are
+   * rebuilt from the original history (redaction is deterministic) to restore the reply.
+   */
+  async prepare(s: Settings, history: Turn[], countTokens: TokenCounter, approved?: { system: string; turns: Turn[] }): Promise<PreparedCall> {
     const apiKey = this.keys.get(s.cloudProvider);
     if (!apiKey) {
       const env = this.keys.status().envVars[s.cloudProvider];
@@ -74,7 +82,20 @@ export class CloudEscalation {
       timeoutMs: s.cloudTimeoutSeconds * 1000,
       maxRetries: 2,
     };
-    const request: CloudRequest = { system: s.systemPrompt, turns: history, maxTokens: s.maxReplyTokens, temperature: 0 };
+    let system = s.systemPrompt;
+    let turns = history;
+    let redactions = new Map<string, string>();
+    if (s.redactBeforeSend) {
+      const r = redact([system, ...turns.map((t) => t.content)]);
+      redactions = r.map;
+      system = r.texts[0]!;
+      turns = turns.map((t, i) => ({ role: t.role, content: r.texts[i + 1]! }));
+    }
+    if (approved) {
+      system = approved.system;
+      turns = approved.turns;
+    }
+    const request: CloudRequest = { system, turns, maxTokens: s.maxReplyTokens, temperature: 0 };
     const inputTokens = await countTokens([request.system, ...request.turns.map((t) => t.content)].join('\n'));
     const price = priceFor(s.cloudModel, s.prices);
     return {
@@ -85,6 +106,7 @@ export class CloudEscalation {
       maxCostUsd: costUsd(price, inputTokens, request.maxTokens),
       estimatedCostUsd: costUsd(price, inputTokens, Math.ceil(request.maxTokens / 4)),
       priceKnown: price !== null,
+      redactions,
     };
   }
 

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ChatEvent, Message, Settings } from '../../app/contract/index.js';
+import { redact } from '../../app/cloud/index.js';
 import { createEncryptedKeyStore, createEnvKeyStore } from '../../app/secrets/index.js';
 import { createCore, type Core } from '../../app/service/index.js';
 import { openStorage } from '../../app/storage/index.js';
@@ -217,6 +218,30 @@ describe('Ask', () => {
     await core.api.calls.labelMessage({ messageId: r.message.id, thumb: 'up' });
     expect(core.storage.labels.list(r.message.id).map((l) => l.kind)).toEqual(['thumbs-up']);
     await expect(core.api.calls.previewEscalation({ messageId: r.message.id })).resolves.toMatchObject({ model: 'gpt-4.1-mini' });
+  });
+});
+
+describe('redaction', () => {
+  it('sends placeholders instead of personal data, and restores them in the streamed and saved reply', async () => {
+    await start(doubtful, { escalationMode: 'auto', redactBeforeSend: true });
+    const text = 'Email jane.doe@example.com about card 4111 1111 1111 1111 from 192.168.10.20, please.';
+    const { texts } = redact([core.storage.settings.get().systemPrompt, text]);
+    const sentText = texts[1]!;
+    expect(sentText).not.toContain('jane.doe@example.com');
+    // The stand-in answers with the placeholders it was given, as a real model would quote them.
+    const placeholders = sentText.match(/\[[A-Z]+_\d+\]/g) ?? [];
+    expect(placeholders.length).toBe(3);
+    cloud.reply = `Done: I wrote to ${placeholders[0]} about ${placeholders[1]} (seen from ${placeholders[2]}).`;
+    const r = await send(text);
+    const received = cloud.received.at(-1)!;
+    expect(received.raw).not.toContain('jane.doe@example.com');
+    expect(received.raw).not.toContain('4111 1111 1111 1111');
+    expect(received.raw).not.toContain('192.168.10.20');
+    expect((received.body.messages as { content: string }[]).at(-1)?.content).toBe(sentText);
+    const expected = 'Done: I wrote to jane.doe@example.com about 4111 1111 1111 1111 (seen from 192.168.10.20).';
+    expect(r.message.content).toBe(expected);
+    const streamed = r.events.slice(r.events.findIndex((e) => e.type === 'escalate')).flatMap((e) => (e.type === 'delta' ? [e.text] : [])).join('');
+    expect(streamed).toBe(expected);
   });
 });
 
