@@ -242,10 +242,13 @@ export const UsageSummarySchema = z.object({
     local: z.object({ input: z.number().int(), output: z.number().int() }),
     cloud: z.object({ input: z.number().int(), output: z.number().int() }),
   }),
-  /** Share of calls answered locally (0..1); null with no calls. */
+  /**
+   * Share of kept answers that came from the local model (0..1): an escalated message counts as
+   * a cloud answer, a failed cloud call leaves a local one. Null with no answers.
+   */
   localShare: z.number().nullable(),
   spendUsd: z.number(),
-  /** What the local calls would have cost at the configured cloud model's price, plus the real spend. */
+  /** The real spend plus the kept local answers priced at the configured cloud model. */
   counterfactualUsd: z.number(),
   savingUsd: z.number(),
   counterfactualModel: z.string(),

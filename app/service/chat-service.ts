@@ -311,6 +311,7 @@ export class ChatService {
 
     const started = Date.now();
     const ctx: ReplyContext = {
+      localUsageId: null,
       conversationId,
       messageId: assistant.id,
       started,
@@ -399,6 +400,7 @@ export class ChatService {
           keepLocalAnswer('failed', outcome.error.message);
           return;
         }
+        if (ctx.localUsageId !== null) this.storage.usage.markEscalated(ctx.localUsageId);
         ctx.finish({
           content: restore(outcome.text, prepared.redactions),
           status: outcome.stopReason === 'aborted' ? 'partial' : 'complete',
@@ -429,7 +431,7 @@ export class ChatService {
   }
 
   private logLocal(ctx: ReplyContext, model: string, r: GenerateResult, outcome: 'ok' | 'aborted', reason: string | null): void {
-    this.logUsageRow({
+    ctx.localUsageId = this.logUsageRow({
       ...emptyUsage(ctx, 'local', model),
       promptTokens: r.promptTokens,
       completionTokens: r.completionTokens,
@@ -447,12 +449,14 @@ export class ChatService {
     });
   }
 
-  private logUsageRow(row: UsageEventInput): void {
-    this.storage.usage.insert(row);
+  private logUsageRow(row: UsageEventInput): number {
+    return this.storage.usage.insert(row);
   }
 }
 
 interface ReplyContext {
+  /** The local call's usage row, marked escalated when the cloud reply replaces its answer. */
+  localUsageId: number | null;
   conversationId: string;
   messageId: string;
   started: number;

@@ -85,6 +85,8 @@ export interface UsageRepo {
   insert(e: UsageEventInput): number;
   /** Oldest first; with `limit`, the most recent `limit` rows. */
   list(opts?: { conversationId?: string; limit?: number }): UsageEvent[];
+  /** Marks a local call whose answer the cloud replaced (the dashboard counts it as a cloud answer). */
+  markEscalated(id: number): void;
   /** Dollars spent on cloud calls since `since` (ms since epoch). */
   cloudSpendSince(since: number): number;
 }

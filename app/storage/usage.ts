@@ -80,6 +80,7 @@ export function createUsageRepo(db: Database.Database): UsageRepo {
          @prompt_tokens, @completion_tokens, @ttft_ms, @duration_ms, @tokens_per_second, @min_p, @p10, @mean_logp,
          @margin1, @token_count, @sampler_json, @cost_usd, @outcome, @error, @reason, @usage_estimated, @provider)`,
     ),
+    markEscalated: db.prepare<[number]>('UPDATE usage_events SET escalated = 1 WHERE id = ?'),
     cloudSpend: db.prepare<[number], { total: number | null }>(
       "SELECT SUM(cost_usd) AS total FROM usage_events WHERE route = 'cloud' AND time >= ?",
     ),
@@ -123,6 +124,9 @@ export function createUsageRepo(db: Database.Database): UsageRepo {
       const limit = opts.limit === undefined ? -1 : Math.max(0, Math.trunc(opts.limit));
       const rows = opts.conversationId === undefined ? q.all.all(limit) : q.byConversation.all(opts.conversationId, limit);
       return rows.map(toEvent);
+    },
+    markEscalated(id) {
+      q.markEscalated.run(id);
     },
     cloudSpendSince(since) {
       return q.cloudSpend.get(since)?.total ?? 0;

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import { adoptTokenFromHash } from './api.js';
-import { init, startHeartbeat } from './actions.js';
+import { init, openDashboard, startHeartbeat } from './actions.js';
 import { ChatHeader } from './components/ChatHeader.js';
 import { Composer } from './components/Composer.js';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { MessageList } from './components/MessageList.js';
+import { Dashboard } from './components/Dashboard.js';
 import { ModelGate } from './components/ModelGate.js';
 import { PreviewDialog } from './components/PreviewDialog.js';
 import { NoToken } from './components/NoToken.js';
@@ -81,6 +82,7 @@ function ChatWindow() {
       </main>
       <SettingsPanel />
       <PreviewDialog />
+      <DashboardMount />
       <ShortcutsHelp />
       <Toasts />
     </div>
@@ -159,4 +161,10 @@ function BudgetBanner() {
       {budget.spentUsd.toFixed(2)} of ${budget.budgetUsd.toFixed(2)}. Calls that would go over it stay local. Change the budget in Settings.
     </p>
   );
+}
+
+/** Mounted only while open: it fetches its period when it appears. */
+function DashboardMount() {
+  const open = useApp((s) => s.dashboardOpen);
+  return open ? <Dashboard onClose={() => openDashboard(false)} /> : null;
 }

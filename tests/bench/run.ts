@@ -14,6 +14,7 @@
  * T   decode tokens/s at 1, 2 and 4 threads (the evidence for the default thread count).
  * R   the router's decision time per message. Goal ≤ 1 ms.
  * P9  for an escalated message, when the cloud request leaves ÷ the full local reply's time. Goal ≤ 0.2.
+ * L   one usage-ledger insert (goal ≤ 0.5 ms) and the dashboard summary over 1,000,000 rows (≤ 200 ms).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,7 @@ import { createIpcTransport } from '../../renderer/src/transport/ipc.js';
 import { FakeIpcMain, FakeWebContents, loadPreload } from '../helpers/fake-electron.js';
 import { tinyModel } from '../helpers/models.js';
 import { p9Bench, routerBench } from './escalation.js';
+import { ledgerBench } from './ledger.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
@@ -63,6 +65,7 @@ async function main() {
     ['t', threads],
     ['r', async () => routerBench()],
     ['p9', () => p9Bench(THREADS, TOKENS)],
+    ['l', () => ledgerBench()],
   ];
   for (const [name, run] of sections) if (!only || only.includes(name)) await run(model.path);
 }

@@ -34,20 +34,10 @@ afterAll(async () => {
 });
 
 describe('escalation in the window', () => {
-  it('is off by default: the doubtful answer stays local and nothing is sent', async () => {
-    const input = page.getByRole('textbox', { name: 'Message', exact: true });
-    await expect.poll(() => input.isEnabled(), WAIT).toBe(true);
-    await input.fill('What is the capital of France?');
-    await input.press('Enter');
-    const reply = page.getByRole('log', { name: 'Messages' }).getByRole('article', { name: 'Modest', exact: true }).last();
-    await expect.poll(async () => reply.getByText('Writing…').count(), WAIT).toBe(0);
-    expect(cloud.received.length).toBe(0);
-    await page.getByRole('button', { name: 'New chat', exact: true }).first().click();
-  });
-
   it('switched to Auto in Settings, escalates a doubtful answer and shows the cloud reply with its reason', async () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Settings' });
+    expect(await dialog.getByRole('radio', { name: /^Off/ }).isChecked()).toBe(true);
     await dialog.getByRole('radio', { name: /^Auto/ }).check();
     await dialog.getByRole('textbox', { name: /Endpoint/ }).fill(cloud.openaiBaseUrl);
     await dialog.getByRole('button', { name: 'Save cloud settings' }).click();
@@ -68,5 +58,37 @@ describe('escalation in the window', () => {
     expect(await reply.locator('.meta').innerText()).toMatch(/cloud/);
     expect(cloud.received.length).toBe(1);
     expect(cloud.received[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it('shows one local and one cloud call, and the cost, on the dashboard', async () => {
+    await page.getByRole('button', { name: 'Usage', exact: true }).click();
+    const dash = page.getByRole('dialog', { name: 'Usage and savings' });
+    const table = dash.getByRole('region', { name: 'Calls and tokens' });
+    await table.getByRole('row', { name: /^Local/ }).waitFor(WAIT);
+    expect((await table.getByRole('row', { name: /^Local/ }).innerText()).split(/\s+/)[1]).toBe('1');
+    expect((await table.getByRole('row', { name: /^Cloud/ }).innerText()).split(/\s+/)[1]).toBe('1');
+    // 42 input and 11 output tokens at gpt-4.1-mini's $0.40 / $1.60 per million.
+    expect(await dash.getByRole('region', { name: 'Totals' }).innerText()).toContain('$0.000034');
+    await page.keyboard.press('Escape');
+    await dash.waitFor({ state: 'hidden' });
+  });
+
+  it('switched back Off, sends nothing however doubtful the answer', async () => {
+    const before = cloud.received.length;
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    await dialog.getByRole('radio', { name: /^Off/ }).check();
+    await dialog.getByRole('button', { name: 'Save cloud settings' }).click();
+    await page.getByText('Cloud settings saved.').first().waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: 'New chat', exact: true }).first().click();
+    const input = page.getByRole('textbox', { name: 'Message', exact: true });
+    await input.fill('What is the capital of Spain?');
+    await input.press('Enter');
+    const reply = page.getByRole('log', { name: 'Messages' }).getByRole('article', { name: 'Modest', exact: true }).last();
+    await expect.poll(async () => reply.getByText('Writing…').count(), WAIT).toBe(0);
+    await expect.poll(async () => (await reply.locator('.reply-body').innerText()).length, WAIT).toBeGreaterThan(0);
+    expect(cloud.received.length).toBe(before);
+    expect(await reply.locator('.escalation').count()).toBe(0);
   });
 });

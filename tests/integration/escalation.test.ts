@@ -125,6 +125,8 @@ describe('Auto', () => {
       ['cloud', 'ok', escalate?.type === 'escalate' ? escalate.reason : '', 'openai'],
     ]);
     expect(core.storage.messages.get(r.message.id).escalation?.state).toBe('escalated');
+    // The dashboard counts the message as answered in the cloud, not locally.
+    expect(core.storage.usageSummary(0, Date.now() + 1, null, 'gpt-4.1-mini').localShare).toBe(0);
   });
 
   it('never escalates a conversation kept local', async () => {

@@ -42,6 +42,13 @@ const seeds: Record<number, (db: BetterSqlite3.Database) => void> = {
     seeds[1]!(db);
     db.prepare("INSERT INTO settings (key, value) VALUES ('contextSize', '2048')").run();
   },
+  3: (db) => {
+    seeds[2]!(db);
+    // Version 3 writes keep_local explicitly (the column's default is still 1 from 001).
+    db.prepare('UPDATE conversations SET keep_local = 0').run();
+    // A label on m1 (the checks below look at m2's): 004 only adds indexes, so the rows must just survive.
+    db.prepare("INSERT INTO labels (message_id, kind, created_at) VALUES ('m1', 'asked-cloud', 4000)").run();
+  },
 };
 
 describe('migrations', () => {
