@@ -43,17 +43,23 @@ export function createUsageSummary(db: Database.Database): (from: number, to: nu
     nextTime: db.prepare<[number, number], number>('SELECT time FROM usage_events WHERE time >= ? AND time < ? ORDER BY time LIMIT 1').pluck(),
     // "Answered" rows: the reply the person kept. A local call replaced by the cloud (escalated)
     // or that failed is a call but not an answer; its tokens are not priced again below.
-    local: db.prepare<[number, number], { calls: number; input: number | null; output: number | null; answered: number | null; answeredInput: number | null; answeredOutput: number | null }>(
-      `SELECT COUNT(*) AS calls, SUM(prompt_tokens) AS input, SUM(completion_tokens) AS output,
-         SUM(escalated = 0 AND outcome != 'error') AS answered,
-         SUM(CASE WHEN escalated = 0 THEN prompt_tokens END) AS answeredInput,
-         SUM(CASE WHEN escalated = 0 THEN completion_tokens END) AS answeredOutput
+    local: db.prepare<[number, number], { calls: number; input: number | null; output: number | null }>(
+      `SELECT COUNT(*) AS calls, SUM(prompt_tokens) AS input, SUM(completion_tokens) AS output
        FROM usage_events WHERE route = 'local' AND time >= ? AND time < ?`,
     ),
+    // Escalated local calls (always route 'local', never 'error') and failed calls are few, so
+    // they are subtracted over the whole period from their own small partial indexes.
+    escalated: db.prepare<[number, number], { calls: number; input: number; output: number }>(
+      `SELECT COUNT(*) AS calls, TOTAL(prompt_tokens) AS input, TOTAL(completion_tokens) AS output
+       FROM usage_events INDEXED BY usage_escalated WHERE escalated = 1 AND time >= ? AND time < ?`,
+    ),
+    failed: db.prepare<[number, number], { route: Route; calls: number }>(
+      `SELECT route, COUNT(*) AS calls FROM usage_events INDEXED BY usage_errors
+       WHERE outcome = 'error' AND time >= ? AND time < ? GROUP BY route`,
+    ),
     // Only cloud calls cost money (local rows always store 0), so only they are summed for spend.
-    cloud: db.prepare<[number, number], { calls: number; input: number | null; output: number | null; spend: number | null; answered: number | null }>(
-      `SELECT COUNT(*) AS calls, SUM(prompt_tokens) AS input, SUM(completion_tokens) AS output, SUM(cost_usd) AS spend,
-         SUM(outcome != 'error') AS answered
+    cloud: db.prepare<[number, number], { calls: number; input: number | null; output: number | null; spend: number | null }>(
+      `SELECT COUNT(*) AS calls, SUM(prompt_tokens) AS input, SUM(completion_tokens) AS output, SUM(cost_usd) AS spend
        FROM usage_events WHERE route = 'cloud' AND time >= ? AND time < ?`,
     ),
     ascending: db
@@ -101,10 +107,6 @@ export function createUsageSummary(db: Database.Database): (from: number, to: nu
       const l = q.local.get(a, b)!;
       const c = q.cloud.get(a, b)!;
       local.calls += l.calls;
-      local.answered += l.answered ?? 0;
-      local.answeredInput += l.answeredInput ?? 0;
-      local.answeredOutput += l.answeredOutput ?? 0;
-      cloud.answered += c.answered ?? 0;
       local.input += l.input ?? 0;
       local.output += l.output ?? 0;
       cloud.calls += c.calls;
@@ -115,6 +117,12 @@ export function createUsageSummary(db: Database.Database): (from: number, to: nu
       cursor = end;
     }
     const spendUsd = cloud.spend;
+    const esc = q.escalated.get(from, to)!;
+    const failed = Object.fromEntries(q.failed.all(from, to).map((r) => [r.route, r.calls])) as Partial<Record<Route, number>>;
+    local.answered = local.calls - esc.calls - (failed.local ?? 0);
+    local.answeredInput = local.input - esc.input;
+    local.answeredOutput = local.output - esc.output;
+    cloud.answered = cloud.calls - (failed.cloud ?? 0);
     // Escalated messages are already in the spend; only the answers kept from local calls are
     // priced as if the cloud model had written them.
     const localAtCloudPrice = price === null ? 0 : (local.answeredInput * price.input + local.answeredOutput * price.output) / 1e6;

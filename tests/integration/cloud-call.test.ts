@@ -82,6 +82,11 @@ describe.each(['openai', 'anthropic'] as const)('%s protocol', (provider) => {
     expect(cloud.received.length - before).toBe(1);
   });
 
+  it('says the key may not use the model on 403', async () => {
+    cloud.fail({ kind: 'status', status: 403, message: 'forbidden' });
+    expect(failed(await callCloud(target(provider), REQUEST)).error).toMatchObject({ code: 'CLOUD_AUTH', message: expect.stringContaining('(403)') });
+  });
+
   it('names an unknown model on 404, and a too-large request on 413', async () => {
     cloud.fail({ kind: 'status', status: 404, message: 'model not found' });
     expect(failed(await callCloud(target(provider, { model: 'no-such-model' }), REQUEST)).error).toMatchObject({
