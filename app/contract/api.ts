@@ -108,7 +108,8 @@ export const calls = {
 
 export const streams = {
   sendMessage: {
-    input: z.object({ conversationId: IdSchema, text: MessageText }).strict(),
+    /** `toCloud`: the person chose the cloud model for this message (the local model is skipped). */
+    input: z.object({ conversationId: IdSchema, text: MessageText, toCloud: z.boolean().optional() }).strict(),
     event: ChatEventSchema,
   },
   /** Replaces an assistant reply with a sampled one (temperature from settings, new seed). */

@@ -120,7 +120,7 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
       }),
     },
     streams: {
-      sendMessage: ({ conversationId, text }, signal) => chat.send(conversationId, text, signal),
+      sendMessage: ({ conversationId, text, toCloud }, signal) => chat.send(conversationId, text, signal, toCloud === true),
       regenerate: ({ messageId }, signal) => chat.regenerate(messageId, signal),
       editAndResend: ({ messageId, text }, signal) => chat.editAndResend(messageId, text, signal),
       escalate: ({ messageId, approved }, signal) => chat.escalate(messageId, signal, approved),

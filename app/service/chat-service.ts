@@ -49,7 +49,7 @@ export class ChatService {
     await Promise.all(running.map((a) => a.finished));
   }
 
-  async send(conversationId: string, text: string, signal: AbortSignal): Promise<AsyncIterable<ChatEvent>> {
+  async send(conversationId: string, text: string, signal: AbortSignal, toCloud = false): Promise<AsyncIterable<ChatEvent>> {
     this.assertAccepting();
     const engine = this.models.require();
     if (text.trim() === '') throw new AppError('MESSAGE_EMPTY');
@@ -58,7 +58,7 @@ export class ChatService {
     // Refuse before saving anything: a message the model can never read is not worth keeping,
     // unless the router may send it to the cloud instead.
     const settings = this.storage.settings.get();
-    const forced = await this.tooLongForLocal(engine, settings, conversationId, text);
+    const forced = toCloud ? this.chosenCloud(settings, conversationId) : await this.tooLongForLocal(engine, settings, conversationId, text);
 
     // Checked again after the wait, then written in one synchronous run, so two sends race safely.
     this.assertAccepting();
@@ -69,6 +69,15 @@ export class ChatService {
       this.storage.conversations.rename(conversationId, titleFromMessage(text));
     }
     return this.reply(conversationId, { temperature: 0 }, signal, user, forced);
+  }
+
+  /** The person picked the cloud for this message: refused (nothing saved) where it may not go. */
+  private chosenCloud(settings: Settings, conversationId: string): Decision {
+    const keepLocal = this.storage.conversations.get(conversationId).keepLocal;
+    if (keepLocal) throw new AppError('CONFLICT', { message: 'This conversation is kept local, so nothing from it is sent to the cloud.' });
+    if (settings.escalationMode === 'off') throw new AppError('CONFLICT', { message: 'Cloud escalation is off. Turn it on in Settings first.' });
+    if (!this.cloud.ready(settings)) this.cloud.assertKey(settings);
+    return decideBefore({ mode: settings.escalationMode, keepLocal, userChoseCloud: true, promptTokens: 0, localContext: 1 });
   }
 
   /**
@@ -179,7 +188,14 @@ export class ChatService {
     return this.stream(conversationId, assistant, signal, user, async (ctx) => {
       const keepLocal = this.storage.conversations.get(conversationId).keepLocal;
       const policy = this.cloud.policy(settings);
-      if (forced) return ctx.toCloud(settings, history, forced, null);
+      if (forced) {
+        // Ask mode shows the exact text and cost first: the reply waits, offered, for Send.
+        if (forced.reason === 'you asked' && settings.escalationMode === 'ask' && settings.previewBeforeSend) {
+          ctx.finish({ content: '', status: 'complete', escalation: offered(forced.reason, settings.cloudModel) });
+          return;
+        }
+        return ctx.toCloud(settings, history, forced, null);
+      }
 
       // Auto with a key: watch each token, and stop the local model as soon as escalation is certain.
       const monitor = policy.mode === 'auto' && !keepLocal && this.cloud.ready(settings) ? new EarlyMonitor(policy, settings.maxReplyTokens) : null;

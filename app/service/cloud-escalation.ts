@@ -68,12 +68,16 @@ export class CloudEscalation {
    * person saw and maybe edited in the preview: it is sent as it is, and the placeholders are
    * rebuilt from the original history (redaction is deterministic) to restore the reply.
    */
-  async prepare(s: Settings, history: Turn[], countTokens: TokenCounter, approved?: { system: string; turns: Turn[] }): Promise<PreparedCall> {
+  /** Throws CLOUD_NO_KEY, naming where a key could come from, when there is none. */
+  assertKey(s: Settings): string {
     const apiKey = this.keys.get(s.cloudProvider);
-    if (!apiKey) {
-      const env = this.keys.status().envVars[s.cloudProvider];
-      throw new AppError('CLOUD_NO_KEY', { message: `No API key is set for ${s.cloudProvider === 'anthropic' ? 'Anthropic' : 'the OpenAI-compatible provider'}. Add one in Settings → Cloud API keys, or set ${env}.` });
-    }
+    if (apiKey) return apiKey;
+    const env = this.keys.status().envVars[s.cloudProvider];
+    throw new AppError('CLOUD_NO_KEY', { message: `No API key is set for ${s.cloudProvider === 'anthropic' ? 'Anthropic' : 'the OpenAI-compatible provider'}. Add one in Settings → Cloud API keys, or set ${env}.` });
+  }
+
+  async prepare(s: Settings, history: Turn[], countTokens: TokenCounter, approved?: { system: string; turns: Turn[] }): Promise<PreparedCall> {
+    const apiKey = this.assertKey(s);
     const target: CloudTarget = {
       provider: s.cloudProvider,
       baseUrl: s.cloudBaseUrl === '' ? null : s.cloudBaseUrl,

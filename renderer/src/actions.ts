@@ -396,6 +396,10 @@ function runReply(
             case 'done':
               batcher.flush();
               putMessage(conversationId, ev.message);
+              // A message sent to the cloud by choice, in Ask mode: show what will be sent first.
+              if (ev.message.escalation?.state === 'offered' && ev.message.escalation.reason === 'you asked' && ev.message.content === '') {
+                void askCloud(ev.message);
+              }
               break;
             case 'error': {
               batcher.flush();
@@ -442,7 +446,7 @@ function runReply(
   });
 }
 
-export async function sendMessage(text: string): Promise<boolean> {
+export async function sendMessage(text: string, opts: { toCloud?: boolean } = {}): Promise<boolean> {
   if (text.trim() === '') {
     set({ composerError: 'Type a message before sending.' });
     return false;
@@ -473,7 +477,7 @@ export async function sendMessage(text: string): Promise<boolean> {
     error: null,
     escalation: null,
   });
-  return runReply(conversationId, (signal) => api.streams.sendMessage({ conversationId, text }, signal), {
+  return runReply(conversationId, (signal) => api.streams.sendMessage({ conversationId, text, ...(opts.toCloud ? { toCloud: true } : {}) }, signal), {
     tempUserId,
     // The server refuses before saving anything, so a first message refused leaves an empty
     // conversation: remove it, and the window is back in the new chat (the composer gets the text).

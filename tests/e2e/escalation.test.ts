@@ -73,6 +73,19 @@ describe('escalation in the window', () => {
     await dash.waitFor({ state: 'hidden' });
   });
 
+  it('sends a message straight to the cloud with Ctrl+Shift+Enter, saying "you asked"', async () => {
+    const before = cloud.received.length;
+    const input = page.getByRole('textbox', { name: 'Message', exact: true });
+    await expect.poll(() => page.getByRole('button', { name: 'Send to gpt-4.1-mini' }).count(), WAIT).toBe(1);
+    await input.fill('Summarise the French Revolution in one line.');
+    await input.press('Control+Shift+Enter');
+    const reply = page.getByRole('log', { name: 'Messages' }).getByRole('article', { name: 'Modest', exact: true }).last();
+    await expect.poll(async () => (await reply.locator('.escalation').innerText().catch(() => '')).replace(/\s+/g, ' '), WAIT).toMatch(
+      /Answered by gpt-4\.1-mini in the cloud, because you asked\./,
+    );
+    expect(cloud.received.length).toBe(before + 1);
+  });
+
   it('switched back Off, sends nothing however doubtful the answer', async () => {
     const before = cloud.received.length;
     await page.getByRole('button', { name: 'Settings', exact: true }).click();

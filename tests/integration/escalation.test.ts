@@ -188,6 +188,35 @@ describe('Auto', () => {
   });
 });
 
+describe('a message sent to the cloud by choice', () => {
+  it('skips the local model in Auto, with the reason "you asked"', async () => {
+    await start(confident, { escalationMode: 'auto' });
+    const id = core.storage.conversations.create().id;
+    const events: ChatEvent[] = [];
+    for await (const e of await core.api.streams.sendMessage({ conversationId: id, text: 'Hello there', toCloud: true }, new AbortController().signal)) events.push(e);
+    const done = events.at(-1);
+    expect(done?.type === 'done' && done.message).toMatchObject({ content: cloud.reply, escalation: { state: 'escalated', reason: 'you asked', localDraft: null } });
+    expect(core.storage.usage.list({ conversationId: id }).map((u) => [u.route, u.reason])).toEqual([['cloud', 'you asked']]);
+  });
+
+  it('waits, offered, for the preview in Ask mode; is refused (nothing saved) when Off or kept local', async () => {
+    await start(confident, { escalationMode: 'ask' });
+    const before = sentToCloud();
+    const id = core.storage.conversations.create().id;
+    const events: ChatEvent[] = [];
+    for await (const e of await core.api.streams.sendMessage({ conversationId: id, text: 'Hello there', toCloud: true }, new AbortController().signal)) events.push(e);
+    const done = events.at(-1);
+    expect(done?.type === 'done' && done.message.escalation).toMatchObject({ state: 'offered', reason: 'you asked' });
+    expect(sentToCloud()).toBe(before);
+    await core.api.calls.setKeepLocal({ id, keepLocal: true });
+    await expect(core.api.streams.sendMessage({ conversationId: id, text: 'x', toCloud: true }, new AbortController().signal)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await core.api.calls.updateSettings({ escalationMode: 'off' });
+    const other = core.storage.conversations.create().id;
+    await expect(core.api.streams.sendMessage({ conversationId: other, text: 'x', toCloud: true }, new AbortController().signal)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(core.storage.messages.list(other)).toEqual([]);
+  });
+});
+
 describe('Ask', () => {
   it('offers the cloud for a doubtful answer, previews exactly what is sent, and sends it on request', async () => {
     await start(doubtful, { escalationMode: 'ask' });

@@ -1,8 +1,8 @@
 import { useLayoutEffect, useRef, useState, useSyncExternalStore, type KeyboardEvent } from 'react';
 import { clearComposerError, sendMessage, stopGeneration } from '../actions.js';
 import { draftsEpoch, loadDraft, onDraftsCleared, saveDraft } from '../lib/drafts.js';
-import { store } from '../state.js';
-import { SendIcon, StopIcon } from './icons.js';
+import { store, useApp } from '../state.js';
+import { CloudIcon, SendIcon, StopIcon } from './icons.js';
 
 export interface ComposerProps {
   conversationId: string | null;
@@ -51,12 +51,17 @@ export function Composer({ conversationId, generating, stopping, modelReady, err
 
   const empty = text.trim() === '';
   const canSend = modelReady && !generating && !empty;
+  const cloudModel = useApp((s) =>
+    s.status && s.status.settings.escalationMode !== 'off' && s.status.cloud.ready && !(s.conversations.find((c) => c.id === conversationId)?.keepLocal ?? false)
+      ? s.status.settings.cloudModel
+      : null,
+  );
 
-  const send = async () => {
-    if (!canSend) return;
+  const send = async (toCloud = false) => {
+    if (!canSend || (toCloud && !cloudModel)) return;
     const sent = text;
     setText('');
-    const ok = await sendMessage(sent);
+    const ok = await sendMessage(sent, { toCloud });
     // Refused before it was saved (too long, no model...): give the text back.
     if (!ok) giveBack(sent);
   };
@@ -73,7 +78,10 @@ export function Composer({ conversationId, generating, stopping, modelReady, err
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.nativeEvent.isComposing) {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void send(true);
+    } else if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       void send();
     }
@@ -122,9 +130,23 @@ export function Composer({ conversationId, generating, stopping, modelReady, err
             <StopIcon size={16} />
           </button>
         ) : (
-          <button type="submit" className="icon-button send" disabled={!canSend} aria-label="Send" title="Send (Enter)">
-            <SendIcon size={18} />
-          </button>
+          <>
+            {cloudModel && (
+              <button
+                type="button"
+                className="icon-button cloud-send"
+                disabled={!canSend}
+                onClick={() => void send(true)}
+                aria-label={`Send to ${cloudModel}`}
+                title={`Send to ${cloudModel} in the cloud, skipping the local model (Ctrl+Shift+Enter)`}
+              >
+                <CloudIcon size={18} />
+              </button>
+            )}
+            <button type="submit" className="icon-button send" disabled={!canSend} aria-label="Send" title="Send (Enter)">
+              <SendIcon size={18} />
+            </button>
+          </>
         )}
       </div>
       <p className="composer-note">

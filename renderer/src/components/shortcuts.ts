@@ -5,6 +5,7 @@ export function isMac(): boolean {
 export const SHORTCUTS: readonly { keys: string; what: string }[] = [
   { keys: 'Enter', what: 'Send the message' },
   { keys: 'Shift+Enter', what: 'New line in the message' },
+  { keys: 'Mod+Shift+Enter', what: 'Send the message to the cloud model (when escalation is on)' },
   { keys: 'Esc', what: 'Stop the reply being written' },
   { keys: 'Mod+N', what: 'New chat' },
   { keys: 'Mod+K', what: 'Search messages' },
