@@ -150,7 +150,8 @@ export function Composer({ conversationId, generating, stopping, modelReady, err
         )}
       </div>
       <p className="composer-note">
-        <kbd>Enter</kbd> to send · <kbd>Shift+Enter</kbd> for a new line · Runs on this computer; replies can be wrong.
+        <kbd>Enter</kbd> to send · <kbd>Shift+Enter</kbd> for a new line ·{' '}
+        {cloudModel ? 'Runs on this computer unless a reply goes to the cloud' : 'Runs on this computer'}; replies can be wrong.
       </p>
     </form>
   );
