@@ -129,6 +129,26 @@ describe('Auto', () => {
     expect(core.storage.usageSummary(0, Date.now() + 1, null, 'gpt-4.1-mini').localShare).toBe(0);
   });
 
+  it('Stop during the cloud reply keeps what arrived, as a stopped cloud answer with estimated usage', async () => {
+    await start(doubtful, { escalationMode: 'auto', cloudTimeoutSeconds: 60 });
+    cloud.fail({ kind: 'hang-mid' });
+    const id = core.storage.conversations.create().id;
+    const events: ChatEvent[] = [];
+    let escalated = false;
+    for await (const e of await core.api.streams.sendMessage({ conversationId: id, text: 'What is the capital of France?' }, new AbortController().signal)) {
+      events.push(e);
+      if (e.type === 'escalate') escalated = true;
+      else if (escalated && e.type === 'delta') await core.api.calls.stopGeneration({ messageId: e.messageId });
+    }
+    const done = events.at(-1);
+    expect(done?.type === 'done' && done.message).toMatchObject({ status: 'partial', stats: { route: 'cloud', usageEstimated: true }, escalation: { state: 'escalated' } });
+    expect(done?.type === 'done' && cloud.reply.startsWith(done.message.content) && done.message.content.length > 0).toBe(true);
+    expect(core.storage.usage.list({ conversationId: id }).map((u) => [u.route, u.outcome, u.usageEstimated])).toEqual([
+      ['local', 'aborted', false],
+      ['cloud', 'aborted', true],
+    ]);
+  });
+
   it('never escalates a conversation kept local', async () => {
     await start(doubtful, { escalationMode: 'auto' });
     const id = core.storage.conversations.create().id;
