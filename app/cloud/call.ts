@@ -92,11 +92,17 @@ export async function callCloud(target: CloudTarget, req: CloudRequest, opts: Ca
       return roughTokenCount(s);
     }
   };
-  const usage = async () => ({
-    inputTokens: reported.input ?? (await count([req.system, ...req.turns.map((t) => t.content)].join('\n'))),
-    outputTokens: reported.output ?? (await count(text)),
-    estimated: reported.input === undefined || reported.output === undefined,
-  });
+  const usage = async () => {
+    // A request refused or never answered before its stream began (401, 404, connection refused,
+    // no response in time) is not billed by the provider: estimating its input would charge the
+    // monthly budget for a call that cost nothing.
+    if (!watching && reported.input === undefined && reported.output === undefined) return { inputTokens: 0, outputTokens: 0, estimated: false };
+    return {
+      inputTokens: reported.input ?? (await count([req.system, ...req.turns.map((t) => t.content)].join('\n'))),
+      outputTokens: reported.output ?? (await count(text)),
+      estimated: reported.input === undefined || reported.output === undefined,
+    };
+  };
   const base = async () => {
     const durationMs = performance.now() - started;
     return { text, usage: await usage(), model, ttftMs, durationMs };

@@ -15,6 +15,21 @@ function statusOf(err: unknown): number | undefined {
   return undefined;
 }
 
+/** OpenAI-compatible servers put a machine-readable code on the error, e.g. context_length_exceeded. */
+function codeOf(err: unknown): string | undefined {
+  const code = err instanceof OpenAI.APIError ? err.code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * How providers word "the prompt does not fit": OpenAI's "maximum context length is N tokens",
+ * Anthropic's "prompt is too long: N tokens > M maximum", servers' "exceeds the context window".
+ * Deliberately narrow: other 400s mention tokens too ("Unsupported parameter: 'max_tokens' ...
+ * use 'max_completion_tokens'", "max_tokens: N > M, the maximum allowed output"), and calling
+ * those "the conversation is too large" sends the person to shorten a chat that was never the problem.
+ */
+const TOO_LARGE_WORDING = /context[ _-]?(length|window|size)|maximum context|(prompt|input|request|messages?) (is|are) too (long|large)/i;
+
 /** What the provider said about the error, for the log only: it never reaches the window. */
 function providerDetail(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -42,7 +57,7 @@ export function cloudError(err: unknown, provider: ProviderId, model: string, ho
   if (status === 404) {
     return new AppError('CLOUD_MODEL_NOT_FOUND', { message: `${who} does not know the model "${model}", or this key cannot use it (404). Check the model name in Settings.`, detail });
   }
-  if (status === 413 || (status === 400 && /context|too long|too large|maximum|tokens/i.test(detail))) {
+  if (status === 413 || (status === 400 && (codeOf(err) === 'context_length_exceeded' || TOO_LARGE_WORDING.test(detail)))) {
     return new AppError('CLOUD_TOO_LARGE', { message: `This conversation is too large for "${model}". Start a new chat, or choose a model with a larger context.`, detail });
   }
   if (status === 429) {
@@ -50,6 +65,12 @@ export function cloudError(err: unknown, provider: ProviderId, model: string, ho
   }
   if (status !== undefined && status >= 500) {
     return new AppError('CLOUD_UNAVAILABLE', { message: `${who} failed (${status}), even after retrying. Try again shortly.`, detail });
+  }
+  if (status === 400) {
+    return new AppError('CLOUD_BAD_RESPONSE', {
+      message: `${who} rejected the request as invalid (400). "${model}" or this server may not accept one of its settings; check the model and the base URL in Settings.`,
+      detail,
+    });
   }
   if (status !== undefined) {
     return new AppError('CLOUD_BAD_RESPONSE', { message: `${who} rejected the request (${status}).`, detail });

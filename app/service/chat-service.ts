@@ -73,11 +73,20 @@ export class ChatService {
 
   /** The person picked the cloud for this message: refused (nothing saved) where it may not go. */
   private chosenCloud(settings: Settings, conversationId: string): Decision {
-    const keepLocal = this.storage.conversations.get(conversationId).keepLocal;
-    if (keepLocal) throw new AppError('CONFLICT', { message: 'This conversation is kept local, so nothing from it is sent to the cloud.' });
-    if (settings.escalationMode === 'off') throw new AppError('CONFLICT', { message: 'Cloud escalation is off. Turn it on in Settings first.' });
+    const refusal = this.cloudRefusal(conversationId);
+    if (refusal) throw new AppError('CONFLICT', { message: refusal });
     if (!this.cloud.ready(settings)) this.cloud.assertKey(settings);
-    return decideBefore({ mode: settings.escalationMode, keepLocal, userChoseCloud: true, promptTokens: 0, localContext: 1 });
+    return decideBefore({ mode: settings.escalationMode, keepLocal: false, userChoseCloud: true, promptTokens: 0, localContext: 1 });
+  }
+
+  /**
+   * Why nothing from this conversation may go to the cloud, read from storage each time it is
+   * asked: "keep local" and Off can be switched on while a reply is being written.
+   */
+  private cloudRefusal(conversationId: string): string | null {
+    if (this.storage.conversations.get(conversationId).keepLocal) return 'This conversation is kept local, so nothing from it is sent to the cloud.';
+    if (this.storage.settings.get().escalationMode === 'off') return 'Cloud escalation is off. Turn it on in Settings first.';
+    return null;
   }
 
   /**
@@ -100,6 +109,16 @@ export class ChatService {
         localContext: Number(m[2]),
       });
       if (decision.route !== 'cloud') throw e;
+      // Checked before the message is saved: a question only the cloud can read, which the budget
+      // then refuses, would be left in the chat with nobody able to answer it.
+      const history = [...this.history(conversationId), { role: 'user' as const, content: text }];
+      const affordable = await this.cloud.couldCall(settings, history, (t) => engine.countTokens(t));
+      if (!affordable) {
+        throw new AppError('PROMPT_TOO_LONG', {
+          message: `${e.message} The cloud model could read it, but this month's cloud budget cannot cover the call.`,
+          detail: e.detail,
+        });
+      }
       return decision;
     }
   }
@@ -197,8 +216,18 @@ export class ChatService {
         return ctx.toCloud(settings, history, forced, null);
       }
 
-      // Auto with a key: watch each token, and stop the local model as soon as escalation is certain.
-      const monitor = policy.mode === 'auto' && !keepLocal && this.cloud.ready(settings) ? new EarlyMonitor(policy, settings.maxReplyTokens) : null;
+      // Auto: watch each token, and stop the local model as soon as escalation is certain. Only when
+      // the cloud can then take over (a key, room in the budget for the worst case): otherwise the
+      // early stop would leave a token or two as the only answer.
+      const canHandOver =
+        policy.mode === 'auto' && !keepLocal && (await this.cloud.couldCall(settings, history, (t) => engine.countTokens(t)).catch(() => false));
+      const monitor = canHandOver ? new EarlyMonitor(policy, settings.maxReplyTokens) : null;
+      // Stopped, or the window gone, before the model started: the engine would still sample a
+      // token before the stop reached its thread, so it is not started at all (and nothing ran to log).
+      if (ctx.signal.aborted) {
+        ctx.finish({ content: '', status: 'partial' });
+        return;
+      }
       const local = new AbortController();
       const stopLocal = () => local.abort(ctx.signal.reason);
       ctx.signal.addEventListener('abort', stopLocal, { once: true });
@@ -237,15 +266,18 @@ export class ChatService {
       }
       const decision = early ?? decideAfter(result.confidence, policy, keepLocal);
       this.logLocal(ctx, engine.info.name, result, early ? 'aborted' : 'ok', decision.reason);
-      if (decision.route === 'local' || (decision.route === 'cloud' && !this.cloud.ready(settings))) {
+      // A whole local answer stands when there is no key; one cut short for the cloud goes on to
+      // toCloud even then, which saves it as partial with the reason.
+      if (decision.route === 'local' || (decision.route === 'cloud' && !early && !this.cloud.ready(settings))) {
         ctx.finish({ content: result.text, status: 'complete', stats });
         return;
       }
       if (decision.route === 'offer') {
-        ctx.finish({ content: result.text, status: 'complete', stats, escalation: offered(decision.reason, settings.cloudModel) });
+        const escalation = this.cloudRefusal(conversationId) ? null : offered(decision.reason, settings.cloudModel);
+        ctx.finish({ content: result.text, status: 'complete', stats, escalation });
         return;
       }
-      await ctx.toCloud(settings, history, decision, { content: result.text, stats });
+      await ctx.toCloud(settings, history, decision, { content: result.text, stats, status: early ? 'partial' : 'complete', cut: early !== null });
     });
   }
 
@@ -277,19 +309,22 @@ export class ChatService {
     const { settings, history, target } = this.escalationInputs(messageId);
     this.assertIdle(target.conversationId);
     this.storage.labels.add(messageId, 'asked-cloud');
-    const draft = { content: target.content, stats: target.stats };
+    const draft: LocalDraft = { content: target.content, stats: target.stats, status: target.status === 'complete' ? 'complete' : 'partial', cut: false };
     const decision: Decision = { route: 'cloud', reason: target.escalation?.state === 'offered' ? target.escalation.reason : 'you asked' };
-    return this.stream(target.conversationId, target, signal, undefined, (ctx) => ctx.toCloud(settings, history, decision, draft, approved));
+    return this.stream(target.conversationId, target, signal, undefined, (ctx) => {
+      // The local call whose answer the cloud reply replaces: the dashboard then counts this
+      // message once, as a cloud answer, as it does when Auto escalates.
+      ctx.localUsageId = this.storage.usage.latestLocalAnswer(target.id);
+      return ctx.toCloud(settings, history, decision, draft, approved);
+    });
   }
 
   private escalationInputs(messageId: string) {
     const target = this.storage.messages.get(messageId);
     if (target.role !== 'assistant') throw new AppError('BAD_REQUEST', { message: 'Only a reply from the model can be sent to the cloud.' });
-    const conversation = this.storage.conversations.get(target.conversationId);
-    const settings = this.storage.settings.get();
-    if (conversation.keepLocal) throw new AppError('CONFLICT', { message: 'This conversation is kept local, so nothing from it is sent to the cloud.' });
-    if (settings.escalationMode === 'off') throw new AppError('CONFLICT', { message: 'Cloud escalation is off. Turn it on in Settings first.' });
-    return { target, settings, history: this.history(target.conversationId, messageId) };
+    const refusal = this.cloudRefusal(target.conversationId);
+    if (refusal) throw new AppError('CONFLICT', { message: refusal });
+    return { target, settings: this.storage.settings.get(), history: this.history(target.conversationId, messageId) };
   }
 
   /**
@@ -305,7 +340,9 @@ export class ChatService {
   ): AsyncIterable<ChatEvent> {
     const controller = new AbortController();
     const onClientGone = () => controller.abort(new Error('The window closed the stream.'));
-    signal.addEventListener('abort', onClientGone, { once: true });
+    // Gone already (closed while the request was being checked): the listener would never fire.
+    if (signal.aborted) onClientGone();
+    else signal.addEventListener('abort', onClientGone, { once: true });
 
     const out = new Channel<ChatEvent>();
     if (user) out.push({ type: 'user', message: user });
@@ -314,6 +351,7 @@ export class ChatService {
     let text = '';
     let dirty = false;
     let finished = false;
+    let usageRows = 0;
     const saveTimer = setInterval(() => {
       if (!dirty) return;
       dirty = false;
@@ -332,25 +370,32 @@ export class ChatService {
       messageId: assistant.id,
       started,
       signal: controller.signal,
+      logUsage: (row) => {
+        const id = this.storage.usage.insert(row);
+        usageRows++;
+        return id;
+      },
       text: (piece) => {
         text += piece;
         dirty = true;
         out.push({ type: 'delta', messageId: assistant.id, text: piece });
       },
       finish: (patch) => {
+        const saved = this.storage.messages.update(assistant.id, { error: null, ...patch });
+        // Only once saved: if the save throws, run() must still see the reply as unfinished and
+        // send the error, or the stream would just end with neither done nor error.
         finished = true;
         dirty = false;
-        const saved = this.storage.messages.update(assistant.id, { error: null, ...patch });
         out.push({ type: 'done', message: saved });
       },
-      localFailed: (model, err) => {
+      localFailed: (model, err, { logUsage = true } = {}) => {
         const e = AppError.from(err);
         logFault(e);
         finished = true;
         out.push({ type: 'error', messageId: assistant.id, error: e.toPayload() });
         try {
           this.storage.messages.update(assistant.id, { content: text, status: 'error', error: e.message });
-          this.logUsageRow({ ...emptyUsage(ctx, 'local', model), outcome: 'error', error: e.message });
+          if (logUsage) ctx.logUsage({ ...emptyUsage(ctx, 'local', model), outcome: 'error', error: e.message });
         } catch (saveErr) {
           // The database itself failed; the stream has already said what went wrong.
           console.error('[modest] could not record a failed reply:', saveErr);
@@ -359,13 +404,39 @@ export class ChatService {
       toCloud: async (settings, history, decision, draft, approved) => {
         const engine = this.models.current;
         const countTokens = (t: string) => engine?.countTokens(t) ?? Math.ceil(t.length / 4);
-        const keepLocalAnswer = (state: Escalation['state'], error: string) => {
-          if (draft) {
-            ctx.finish({ content: draft.content, status: 'complete', stats: draft.stats, escalation: { state, reason: decision.reason, cloudModel: settings.cloudModel, localDraft: null, error } });
-          } else {
-            ctx.localFailed(settings.cloudModel, new AppError('CLOUD_UNAVAILABLE', { message: error }));
+        const escalation = (state: Escalation['state'], error: string | null, localDraft: Escalation['localDraft'] = null): Escalation => ({
+          state,
+          reason: decision.reason,
+          cloudModel: settings.cloudModel,
+          localDraft,
+          error,
+        });
+        const keepLocalAnswer = (state: 'declined' | 'failed', e: AppError) => {
+          if (!draft) {
+            // Nothing local to fall back on. No local call happened, so no local usage row: the
+            // cloud call, when one was made, has logged its own.
+            ctx.localFailed(settings.cloudModel, e, { logUsage: false });
+            return;
           }
+          // A local answer stopped early for the cloud is a fragment: saved as partial, and said so.
+          const error = draft.cut ? `${e.message} The local answer was stopped early to ask the cloud, so it is incomplete.` : e.message;
+          ctx.finish({ content: draft.content, status: draft.status, stats: draft.stats, escalation: escalation(state, error) });
         };
+        // Stop before any cloud text arrived: the local answer is still the best there is.
+        const stoppedFirst = () => {
+          const error = `Stopped before ${settings.cloudModel} answered.`;
+          if (draft) ctx.finish({ content: draft.content, status: draft.status, stats: draft.stats, escalation: escalation('declined', error) });
+          else ctx.finish({ content: '', status: 'partial', escalation: escalation('declined', error) });
+        };
+        // The conversation's "keep local" and the mode are read again here, not taken from when
+        // the reply began: the person may have switched them while the local model was writing.
+        const refused = (): boolean => {
+          const why = this.cloudRefusal(ctx.conversationId);
+          if (why) keepLocalAnswer('declined', new AppError('CONFLICT', { message: why }));
+          return why !== null;
+        };
+        if (refused()) return;
+        if (ctx.signal.aborted) return stoppedFirst();
         let prepared;
         let release: () => void;
         try {
@@ -373,7 +444,13 @@ export class ChatService {
           release = this.cloud.reserve(settings, prepared.maxCostUsd);
         } catch (err) {
           const e = AppError.from(err);
-          keepLocalAnswer(e.code === 'BUDGET_EXCEEDED' ? 'declined' : 'failed', e.message);
+          keepLocalAnswer(e.code === 'BUDGET_EXCEEDED' ? 'declined' : 'failed', e);
+          return;
+        }
+        // Preparing awaits the tokenizer: check both again before anything leaves the machine.
+        if (ctx.signal.aborted || this.cloudRefusal(ctx.conversationId)) {
+          release();
+          if (!refused()) stoppedFirst();
           return;
         }
         text = '';
@@ -396,7 +473,7 @@ export class ChatService {
           release();
         }
         const cost = this.cloud.costOf(settings, outcome.model, outcome.usage.inputTokens, outcome.usage.outputTokens);
-        this.logUsageRow({
+        ctx.logUsage({
           ...emptyUsage(ctx, 'cloud', outcome.model),
           promptTokens: outcome.usage.inputTokens,
           completionTokens: outcome.usage.outputTokens,
@@ -413,15 +490,16 @@ export class ChatService {
         });
         if (!outcome.ok) {
           logFault(outcome.error);
-          keepLocalAnswer('failed', outcome.error.message);
+          keepLocalAnswer('failed', outcome.error);
           return;
         }
+        if (outcome.stopReason === 'aborted' && outcome.text === '') return stoppedFirst();
         if (ctx.localUsageId !== null) this.storage.usage.markEscalated(ctx.localUsageId);
         ctx.finish({
           content: restore(outcome.text, prepared.redactions),
           status: outcome.stopReason === 'aborted' ? 'partial' : 'complete',
           stats: cloudStats(outcome, settings, cost),
-          escalation: { state: 'escalated', reason: decision.reason, cloudModel: outcome.model, localDraft: draft, error: null },
+          escalation: escalation('escalated', null, draft && { content: draft.content, stats: draft.stats }),
         });
       },
     };
@@ -431,7 +509,8 @@ export class ChatService {
         await work(ctx);
         if (!finished) ctx.finish({ content: text, status: controller.signal.aborted ? 'partial' : 'complete' });
       } catch (err) {
-        if (!finished) ctx.localFailed(this.models.current?.info.name ?? 'unknown', err);
+        // A call already logged its row; a second, made-up one would count a call that never was.
+        if (!finished) ctx.localFailed(this.models.current?.info.name ?? 'unknown', err, { logUsage: usageRows === 0 });
       } finally {
         clearInterval(saveTimer);
         signal.removeEventListener('abort', onClientGone);
@@ -447,7 +526,7 @@ export class ChatService {
   }
 
   private logLocal(ctx: ReplyContext, model: string, r: GenerateResult, outcome: 'ok' | 'aborted', reason: string | null): void {
-    ctx.localUsageId = this.logUsageRow({
+    ctx.localUsageId = ctx.logUsage({
       ...emptyUsage(ctx, 'local', model),
       promptTokens: r.promptTokens,
       completionTokens: r.completionTokens,
@@ -464,10 +543,15 @@ export class ChatService {
       reason,
     });
   }
+}
 
-  private logUsageRow(row: UsageEventInput): number {
-    return this.storage.usage.insert(row);
-  }
+/** The local answer a cloud reply would replace, and what to save if it does not. */
+interface LocalDraft {
+  content: string;
+  stats: ReplyStats | null;
+  status: 'complete' | 'partial';
+  /** Auto's early stop cut it short to hand over to the cloud. */
+  cut: boolean;
 }
 
 interface ReplyContext {
@@ -477,16 +561,13 @@ interface ReplyContext {
   messageId: string;
   started: number;
   signal: AbortSignal;
+  /** Writes one usage row; returns its id. */
+  logUsage(row: UsageEventInput): number;
   text(piece: string): void;
   finish(patch: { content: string; status: 'complete' | 'partial'; stats?: ReplyStats | null; escalation?: Escalation | null }): void;
-  localFailed(model: string, err: unknown): void;
-  toCloud(
-    settings: Settings,
-    history: Turn[],
-    decision: Decision,
-    draft: { content: string; stats: ReplyStats | null } | null,
-    approved?: { system: string; turns: Turn[] },
-  ): Promise<void>;
+  /** Ends the reply with an error. `logUsage: false` when no local call happened to log. */
+  localFailed(model: string, err: unknown, opts?: { logUsage?: boolean }): void;
+  toCloud(settings: Settings, history: Turn[], decision: Decision, draft: LocalDraft | null, approved?: { system: string; turns: Turn[] }): Promise<void>;
 }
 
 function emptyUsage(ctx: ReplyContext, route: 'local' | 'cloud', model: string): UsageEventInput {

@@ -120,7 +120,7 @@ export class CloudEscalation {
    */
   reserve(s: Settings, maxCostUsd: number): () => void {
     const b = this.budget(s);
-    if (b.spentUsd + b.reservedUsd + maxCostUsd > s.monthlyBudgetUsd) {
+    if (!this.covers(s, maxCostUsd)) {
       const usd = (n: number) => (n > 0 && n < 0.01 ? `$${n.toPrecision(2)}` : `$${n.toFixed(2)}`);
       throw new AppError('BUDGET_EXCEEDED', {
         message: `This cloud call could cost up to ${usd(maxCostUsd)}, and ${usd(b.spentUsd + b.reservedUsd)} of this month's ${usd(s.monthlyBudgetUsd)} cloud budget is already spent or reserved. The local answer stays; raise the budget in Settings to send it.`,
@@ -133,6 +133,22 @@ export class CloudEscalation {
       held = false;
       this.reserved = Math.max(0, this.reserved - maxCostUsd);
     };
+  }
+
+  /** This month's budget has room for a call that may cost up to `maxCostUsd`, right now. */
+  covers(s: Settings, maxCostUsd: number): boolean {
+    const b = this.budget(s);
+    return b.spentUsd + b.reservedUsd + maxCostUsd <= s.monthlyBudgetUsd;
+  }
+
+  /**
+   * Whether a call with this history could go out now: a key, and room in the budget for its
+   * worst case. Nothing is reserved; `reserve` still decides when the call is made.
+   */
+  async couldCall(s: Settings, history: Turn[], countTokens: TokenCounter): Promise<boolean> {
+    if (!this.ready(s)) return false;
+    const prepared = await this.prepare(s, history, countTokens);
+    return this.covers(s, prepared.maxCostUsd);
   }
 
   costOf(s: Settings, model: string, inputTokens: number, outputTokens: number): number {

@@ -87,6 +87,11 @@ export interface UsageRepo {
   list(opts?: { conversationId?: string; limit?: number }): UsageEvent[];
   /** Marks a local call whose answer the cloud replaced (the dashboard counts it as a cloud answer). */
   markEscalated(id: number): void;
+  /**
+   * The message's latest local call that still counts as its answer (not escalated, not failed):
+   * the row to mark escalated when a cloud reply asked for later replaces it.
+   */
+  latestLocalAnswer(messageId: string): number | null;
   /** Dollars spent on cloud calls since `since` (ms since epoch). */
   cloudSpendSince(since: number): number;
 }

@@ -81,6 +81,12 @@ export function createUsageRepo(db: Database.Database): UsageRepo {
          @margin1, @token_count, @sampler_json, @cost_usd, @outcome, @error, @reason, @usage_estimated, @provider)`,
     ),
     markEscalated: db.prepare<[number]>('UPDATE usage_events SET escalated = 1 WHERE id = ?'),
+    latestLocalAnswer: db
+      .prepare<[string], number>(
+        `SELECT id FROM usage_events WHERE message_id = ? AND route = 'local' AND escalated = 0 AND outcome != 'error'
+         ORDER BY time DESC, id DESC LIMIT 1`,
+      )
+      .pluck(),
     cloudSpend: db.prepare<[number], { total: number | null }>(
       "SELECT SUM(cost_usd) AS total FROM usage_events WHERE route = 'cloud' AND time >= ?",
     ),
@@ -127,6 +133,9 @@ export function createUsageRepo(db: Database.Database): UsageRepo {
     },
     markEscalated(id) {
       q.markEscalated.run(id);
+    },
+    latestLocalAnswer(messageId) {
+      return q.latestLocalAnswer.get(messageId) ?? null;
     },
     cloudSpendSince(since) {
       return q.cloudSpend.get(since)?.total ?? 0;

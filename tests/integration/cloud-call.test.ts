@@ -80,6 +80,21 @@ describe.each(['openai', 'anthropic'] as const)('%s protocol', (provider) => {
     expect(out.error.message).toMatch(/refused the API key \(401\)/);
     expect(JSON.stringify(out.error.toPayload())).not.toContain('sk-wrong');
     expect(cloud.received.length - before).toBe(1);
+    // Refused before any stream: nothing billed, so nothing estimated against the budget.
+    expect(out.usage).toEqual({ inputTokens: 0, outputTokens: 0, estimated: false });
+  });
+
+  it('does not call an unsupported-parameter 400 "too large", and keeps the provider\'s words in the detail', async () => {
+    const said = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.";
+    cloud.fail({ kind: 'status', status: 400, message: said });
+    const out = failed(await callCloud(target(provider), REQUEST));
+    expect(out.error.code).toBe('CLOUD_BAD_RESPONSE');
+    expect(out.error.message).toMatch(/rejected the request as invalid \(400\)/);
+    expect(out.error.detail).toContain('max_completion_tokens');
+    cloud.fail({ kind: 'status', status: 400, message: 'max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens' });
+    expect(failed(await callCloud(target(provider), REQUEST)).error.code).toBe('CLOUD_BAD_RESPONSE');
+    cloud.fail({ kind: 'status', status: 400, message: 'prompt is too long: 208000 tokens > 200000 maximum' });
+    expect(failed(await callCloud(target(provider), REQUEST)).error.code).toBe('CLOUD_TOO_LARGE');
   });
 
   it('says the key may not use the model on 403', async () => {
@@ -124,7 +139,8 @@ describe.each(['openai', 'anthropic'] as const)('%s protocol', (provider) => {
     const out = failed(await callCloud(target(provider, { timeoutMs: 400, maxRetries: 0 }), REQUEST));
     expect(out.error.code).toBe('CLOUD_TIMEOUT');
     expect(out.text).toBe('');
-    expect(out.usage.estimated).toBe(true);
+    // No answer ever began, so there is nothing to bill or estimate.
+    expect(out.usage).toEqual({ inputTokens: 0, outputTokens: 0, estimated: false });
   });
 
   it('times out a stream that goes silent, keeping what arrived and estimating usage', async () => {
@@ -172,4 +188,5 @@ it('estimates usage when an OpenAI-compatible server sends no usage chunk', asyn
 it('says so when nothing listens at the address', async () => {
   const out = failed(await callCloud(target('openai', { baseUrl: 'http://127.0.0.1:9/v1', maxRetries: 0 }), REQUEST));
   expect(out.error).toMatchObject({ code: 'CLOUD_UNAVAILABLE', message: expect.stringContaining('127.0.0.1:9') });
+  expect(out.usage).toEqual({ inputTokens: 0, outputTokens: 0, estimated: false });
 });
