@@ -1,4 +1,4 @@
-export { LocalEngine, sharedLlama, type EngineOptions, type GenerateRequest, type GenerateResult, type GenerateHooks, type StopReason } from './engine.js';
+export { LocalEngine, sharedLlama, type EngineOptions, type GenerateRequest, type GenerateResult, type GenerateHooks, type JsonSchema, type StopReason } from './engine.js';
 export { checkModelFile } from './gguf-check.js';
 export { resolveThreads, defaultThreads } from './threads.js';
 export { resolveContextSize } from './context-size.js';
@@ -7,4 +7,4 @@ export { fitHistory, replyReserve, type Turn } from './fit-history.js';
 export { RemoteEngine } from './worker/remote-engine.js';
 
 /** What the core needs of an engine; the worker-backed one is what the app runs. */
-export type Engine = Pick<import('./worker/remote-engine.js').RemoteEngine, 'info' | 'generate' | 'assertFits' | 'countTokens' | 'forgetConversation' | 'dispose'>;
+export type Engine = Pick<import('./worker/remote-engine.js').RemoteEngine, 'info' | 'tokenizerId' | 'generate' | 'assertFits' | 'countTokens' | 'countTokensMany' | 'forgetConversation' | 'dispose'>;

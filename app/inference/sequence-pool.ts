@@ -8,8 +8,9 @@ interface Slot<S> {
 }
 
 export interface Lease<S> {
-  sequence: S;
-  release(): void;
+  readonly sequence: S;
+  /** `forget`: a one-off owner; its slot becomes the first to reuse, as after `forget(owner)`. */
+  release(opts?: { forget?: boolean }): void;
 }
 
 /**
@@ -50,11 +51,16 @@ export class SequencePool<S> {
         let released = false;
         return {
           sequence: slot.sequence,
-          release: () => {
+          release: (opts) => {
             if (released) return;
             released = true;
             slot.busy = false;
-            slot.lastUsed = ++this.clock;
+            if (opts?.forget) {
+              slot.owner = null;
+              slot.lastUsed = 0;
+            } else {
+              slot.lastUsed = ++this.clock;
+            }
             this.waiters.shift()?.();
           },
         };

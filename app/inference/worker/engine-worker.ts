@@ -27,7 +27,7 @@ port.on('message', (m: ToWorker) => {
       LocalEngine.load({ ...m.opts, availableMemory: () => m.availableMemory, onProgress: (fraction) => send({ type: 'progress', id: m.id, fraction }) })
         .then((e) => {
           engine = e;
-          send({ type: 'loaded', id: m.id, info: e.info });
+          send({ type: 'loaded', id: m.id, info: e.info, tokenizerId: e.tokenizerId });
         })
         .catch((err: unknown) => fail(m.id, err));
       break;
@@ -56,6 +56,13 @@ port.on('message', (m: ToWorker) => {
     case 'countTokens':
       try {
         send({ type: 'count', id: m.id, tokens: need().countTokens(m.text) });
+      } catch (err) {
+        fail(m.id, err);
+      }
+      break;
+    case 'countTokensMany':
+      try {
+        send({ type: 'counts', id: m.id, tokens: need().countTokensMany(m.texts) });
       } catch (err) {
         fail(m.id, err);
       }

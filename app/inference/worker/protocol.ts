@@ -9,16 +9,18 @@ export type ToWorker =
   | { type: 'abort'; id: number }
   | { type: 'assertFits'; id: number; systemPrompt: string; lastTurn: Turn; maxTokens: number }
   | { type: 'countTokens'; id: number; text: string }
+  | { type: 'countTokensMany'; id: number; texts: string[] }
   | { type: 'forget'; conversationId: string }
   | { type: 'dispose'; id: number };
 
 export type FromWorker =
   | { type: 'progress'; id: number; fraction: number }
-  | { type: 'loaded'; id: number; info: ModelInfo }
+  | { type: 'loaded'; id: number; info: ModelInfo; tokenizerId: string }
   | { type: 'prompt'; id: number; info: PromptInfo }
   | { type: 'text'; id: number; piece: string }
   | { type: 'token'; id: number; probability: number }
   | { type: 'count'; id: number; tokens: number }
+  | { type: 'counts'; id: number; tokens: number[] }
   | { type: 'result'; id: number; result: GenerateResult }
   | { type: 'ok'; id: number }
   | { type: 'error'; id: number; error: ErrorPayload & { detail?: string } };

@@ -22,6 +22,8 @@ export class RemoteEngine {
   private readonly replies = new Map<number, Promise<unknown>>();
   private dead: AppError | null = null;
   info!: ModelInfo;
+  /** Same for any two models that tokenize alike (see LocalEngine.tokenizerId). */
+  tokenizerId!: string;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -38,10 +40,12 @@ export class RemoteEngine {
     const engine = new RemoteEngine(startWorker());
     const { onProgress, availableMemory, ...rest } = opts;
     try {
-      engine.info = (await engine.request(
+      const loaded = (await engine.request(
         (id) => ({ type: 'load', id, opts: rest, availableMemory: (availableMemory ?? os.freemem)() }),
         { onProgress },
-      )) as ModelInfo;
+      )) as { info: ModelInfo; tokenizerId: string };
+      engine.info = loaded.info;
+      engine.tokenizerId = loaded.tokenizerId;
       return engine;
     } catch (err) {
       await engine.worker.terminate();
@@ -77,6 +81,12 @@ export class RemoteEngine {
   /** The loaded model's token count for a text: what cloud usage estimates are made with. */
   async countTokens(text: string): Promise<number> {
     return (await this.request((id) => ({ type: 'countTokens', id, text }))) as number;
+  }
+
+  /** Token counts of many texts in one round trip to the worker (document indexing counts chunks). */
+  async countTokensMany(texts: readonly string[]): Promise<number[]> {
+    if (texts.length === 0) return [];
+    return (await this.request((id) => ({ type: 'countTokensMany', id, texts: [...texts] }))) as number[];
   }
 
   forgetConversation(conversationId: string): void {
@@ -127,12 +137,13 @@ export class RemoteEngine {
         p.hooks?.onToken?.(m.probability);
         return;
       case 'count':
+      case 'counts':
         this.pending.delete(m.id);
         p.resolve(m.tokens);
         return;
       case 'loaded':
         this.pending.delete(m.id);
-        p.resolve(m.info);
+        p.resolve({ info: m.info, tokenizerId: m.tokenizerId });
         return;
       case 'result':
         this.pending.delete(m.id);
