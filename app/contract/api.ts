@@ -17,6 +17,7 @@ import {
   TurnSchema,
   UsageSummarySchema,
 } from './schema.js';
+import { DocTaskSchema, DocumentSchema, PassageSchema } from './documents.js';
 
 /**
  * The whole API, once. Each call has an input schema (checked at every transport boundary) and an
@@ -100,6 +101,29 @@ export const calls = {
     input: z.object({ conversationId: IdSchema.optional(), format: ExportFormatSchema }).strict(),
     output: ExportSchema,
   },
+  /** The conversation's documents, oldest first, with indexing progress. */
+  listDocuments: { input: z.object({ conversationId: IdSchema }).strict(), output: z.array(DocumentSchema) },
+  /**
+   * Attaches a file by its path on this computer (the desktop app's drop and file picker, or a path
+   * typed in the browser mode). A file that cannot be read still attaches, with its error.
+   */
+  addDocumentPath: {
+    input: z.object({ conversationId: IdSchema, path: z.string().min(1, 'Give the path of a file.').max(4096) }).strict(),
+    output: DocumentSchema,
+  },
+  removeDocument: { input: z.object({ id: IdSchema }).strict(), output: z.object({ id: IdSchema }) },
+  /** Stops indexing; what was read is kept, and Retry continues from there. */
+  cancelDocument: { input: z.object({ id: IdSchema }).strict(), output: DocumentSchema },
+  retryDocument: { input: z.object({ id: IdSchema }).strict(), output: DocumentSchema },
+  /** Opens a password-protected PDF. The password is used for this indexing run and never stored. */
+  unlockDocument: {
+    input: z.object({ id: IdSchema, password: z.string().min(1, 'Type the password.').max(1000) }).strict(),
+    output: DocumentSchema,
+  },
+  /** Lets this document's text go to the cloud (each send still goes through the preview). */
+  setDocumentCloud: { input: z.object({ id: IdSchema, allowCloud: z.boolean() }).strict(), output: DocumentSchema },
+  /** The passage a citation points at. */
+  getPassage: { input: z.object({ chunkId: z.number().int().min(1) }).strict(), output: PassageSchema },
   deleteAllData: {
     input: z.object({ confirm: z.literal('DELETE', { error: 'Type DELETE to confirm.' }) }).strict(),
     output: z.object({ deleted: z.object({ conversations: z.number(), messages: z.number() }) }),
@@ -117,6 +141,17 @@ export const streams = {
   /** Replaces a user message's text, drops everything after it, and answers again. */
   editAndResend: {
     input: z.object({ messageId: IdSchema, text: MessageText }).strict(),
+    event: ChatEventSchema,
+  },
+  /** Summarize, ask or extract over documents attached to the conversation. */
+  documentTask: {
+    input: z
+      .object({
+        conversationId: IdSchema,
+        documentIds: z.array(IdSchema).min(1, 'Choose at least one document.').max(20, 'At most 20 documents at once.'),
+        task: DocTaskSchema,
+      })
+      .strict(),
     event: ChatEventSchema,
   },
   /**

@@ -54,6 +54,23 @@ export const ERROR_CODES = {
     status: 409,
     message: 'API keys cannot be saved here; set them as environment variables instead.',
   },
+  DOC_UNSUPPORTED: {
+    status: 415,
+    message: 'Modest cannot read this kind of file. Drop a PDF, DOCX, TXT, MD, HTML, CSV or JSON file.',
+  },
+  DOC_EMPTY: { status: 400, message: 'This file is empty.' },
+  DOC_BINARY: { status: 415, message: 'This file is not text, although its name says it is.' },
+  DOC_ENCRYPTED: { status: 401, message: 'This PDF is protected by a password. Enter it to read the document.' },
+  DOC_BAD_PASSWORD: { status: 401, message: 'That password does not open this PDF.' },
+  DOC_CORRUPT: { status: 422, message: 'This file is damaged or incomplete, and cannot be read.' },
+  DOC_NO_TEXT: {
+    status: 422,
+    message: 'This PDF has no text layer (it looks scanned). Run it through OCR first, then drop it again.',
+  },
+  DOC_LIMIT: { status: 413, message: 'This file unpacks to far more data than a document should (a zip bomb?), so Modest stopped reading it.' },
+  DOC_NOT_FOUND: { status: 404, message: 'That document no longer exists.' },
+  DOC_NOT_READY: { status: 409, message: 'This document is still being indexed. Try again when it is ready.' },
+  DOC_CANCELLED: { status: 409, message: 'Stopped.' },
   INTERNAL: { status: 500, message: 'Something went wrong inside Modest.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

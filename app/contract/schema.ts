@@ -3,7 +3,10 @@ import { z } from 'zod';
 /** Generous but finite: a 1 MB message is accepted, then judged against the model's context. */
 export const MAX_MESSAGE_CHARS = 2_000_000;
 
-export const IdSchema = z.string().min(1, 'An id is required.').max(64, 'That id is too long.');
+import { IdSchema } from './ids.js';
+import { DocTaskInfoSchema } from './documents.js';
+
+export { IdSchema };
 
 export const ConversationSchema = z.object({
   id: IdSchema,
@@ -86,6 +89,8 @@ export const MessageSchema = z.object({
   stats: ReplyStatsSchema.nullable(),
   error: z.string().nullable(),
   escalation: EscalationSchema.nullable(),
+  /** Set on the answer a document task wrote: which documents, citations, extracted table. */
+  task: DocTaskInfoSchema.nullable(),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -164,6 +169,8 @@ export const SettingsSchema = z.object({
   previewBeforeSend: z.boolean(),
   /** Replace emails, phone and card numbers, IBANs and IP addresses before sending. */
   redactBeforeSend: z.boolean(),
+  /** Document text may be offered to the cloud for every document (else only those allowed one by one). */
+  documentsToCloud: z.boolean(),
   /** Overrides and additions to the shipped price table. */
   prices: PriceTableSchema,
 });
@@ -187,6 +194,7 @@ export const DEFAULT_SETTINGS: Settings = {
   monthlyBudgetUsd: 5,
   previewBeforeSend: true,
   redactBeforeSend: false,
+  documentsToCloud: false,
   prices: {},
 };
 
@@ -287,6 +295,8 @@ export const ChatEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('delta'), messageId: IdSchema, text: z.string() }),
   /** The local text so far becomes the draft; the cloud reply streams into the message from here. */
   z.object({ type: z.literal('escalate'), messageId: IdSchema, reason: z.string(), cloudModel: z.string() }),
+  /** Long tasks (map-reduce summaries): how far along, for a progress bar. */
+  z.object({ type: z.literal('progress'), messageId: IdSchema, done: z.number().int(), total: z.number().int(), label: z.string() }),
   z.object({ type: z.literal('done'), message: MessageSchema }),
   z.object({
     type: z.literal('error'),

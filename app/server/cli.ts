@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
     console.error('The window has not been built yet: run `npm run build` first (npm run serve does this for you).');
   }
-  const server = await startHttpServer({ api: core.api, port, staticDir });
+  const server = await startHttpServer({ api: core.api, port, staticDir, upload: core.upload });
 
   let closing = false;
   const shutdown = async (signal: string) => {

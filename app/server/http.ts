@@ -1,4 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -11,7 +13,10 @@ import {
   isStreamName,
   parseAt,
   streams,
+  UPLOAD_PATH,
+  UploadQuerySchema,
   type ApiHandlers,
+  type DocumentInfo,
   type CallName,
   type StreamName,
 } from '../contract/index.js';
@@ -25,14 +30,18 @@ export interface HttpOptions {
   token: string;
   /** The built renderer, served at /. */
   staticDir?: string;
+  /** Streams a dropped file's bytes into the core; absent, uploads are refused. */
+  upload?: UploadHandler;
 }
+
+export type UploadHandler = (conversationId: string, name: string, body: Readable, declaredSize: number, signal: AbortSignal) => Promise<DocumentInfo>;
 
 /**
  * The contract over HTTP: POST /api/call/<name> answers JSON, POST /api/stream/<name> answers an
  * SSE stream of the contract's events. Routes are looked up in the contract's maps, so there is
  * no per-call route to keep in step with it.
  */
-export function createHttpApp({ api, token, staticDir }: HttpOptions): Hono {
+export function createHttpApp({ api, token, staticDir, upload }: HttpOptions): Hono {
   const app = new Hono();
   const expected = Buffer.from(`Bearer ${token}`);
 
@@ -45,15 +54,24 @@ export function createHttpApp({ api, token, staticDir }: HttpOptions): Hono {
     c.header('Cache-Control', 'no-store');
     await next();
   });
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError('MESSAGE_TOO_LONG', { message: 'That request is too large for Modest to accept.' });
-      },
-    }),
-  );
+  // JSON bodies are bounded; the upload route streams to disk and has no size cap by design.
+  const limit = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError('MESSAGE_TOO_LONG', { message: 'That request is too large for Modest to accept.' });
+    },
+  });
+  app.use('/api/call/*', limit);
+  app.use('/api/stream/*', limit);
+
+  app.post(UPLOAD_PATH, async (c) => {
+    if (!upload) throw new AppError('NOT_FOUND', { message: 'This server does not take uploads.' });
+    const q = parseAt(UploadQuerySchema, { conversationId: c.req.query('conversationId'), name: c.req.query('name') }, 'upload');
+    const body = c.req.raw.body;
+    const stream = body ? Readable.fromWeb(body as unknown as NodeWebStream) : Readable.from([]);
+    const size = Number(c.req.header('content-length') ?? 0);
+    return c.json(await upload(q.conversationId, q.name, stream, Number.isFinite(size) ? size : 0, c.req.raw.signal));
+  });
 
   app.post('/api/call/:name', async (c) => {
     const name = c.req.param('name');

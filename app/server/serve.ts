@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import type { ApiHandlers } from '../contract/index.js';
-import { createHttpApp } from './http.js';
+import { createHttpApp, type UploadHandler } from './http.js';
 
 export interface RunningServer {
   url: string;
@@ -12,9 +12,9 @@ export interface RunningServer {
 }
 
 /** Browser mode binds to loopback only: the API token is the only lock on a local model. */
-export async function startHttpServer(opts: { api: ApiHandlers; port?: number; staticDir?: string }): Promise<RunningServer> {
+export async function startHttpServer(opts: { api: ApiHandlers; port?: number; staticDir?: string; upload?: UploadHandler }): Promise<RunningServer> {
   const token = randomBytes(24).toString('base64url');
-  const app = createHttpApp({ api: opts.api, token, staticDir: opts.staticDir });
+  const app = createHttpApp({ api: opts.api, token, staticDir: opts.staticDir, upload: opts.upload });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? 0, hostname: '127.0.0.1' }, () => resolve(s));
     s.once('error', reject);

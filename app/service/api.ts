@@ -1,8 +1,12 @@
 import { priceFor } from '../cloud/index.js';
-import { AppError, type ApiHandlers, type Settings } from '../contract/index.js';
+import type { Readable } from 'node:stream';
+import { AppError, type ApiHandlers, type DocumentInfo, type Settings } from '../contract/index.js';
 import { createEnvKeyStore, type KeyStore } from '../secrets/index.js';
 import type { Storage } from '../storage/index.js';
 import { ChatService } from './chat-service.js';
+import { DocumentService } from './document-service.js';
+import { DocumentTasks } from './document-tasks.js';
+import { taskFromChat } from './document-intent.js';
 import { CloudEscalation } from './cloud-escalation.js';
 import { ModelHost } from './model-host.js';
 
@@ -14,6 +18,10 @@ export interface Core {
   models: ModelHost;
   storage: Storage;
   keys: KeyStore;
+  documents: DocumentService;
+  tasks: DocumentTasks;
+  /** The browser mode's streamed upload (the HTTP server's one non-JSON route). */
+  upload(conversationId: string, name: string, body: Readable, declaredSize: number, signal: AbortSignal): Promise<DocumentInfo>;
   /** Ends running replies as partial, unloads the model and closes the database. */
   shutdown(): Promise<void>;
 }
@@ -35,6 +43,13 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
   const models = new ModelHost(opts.availableMemory);
   const cloud = new CloudEscalation(storage, keys);
   const chat = new ChatService(storage, models, cloud);
+  const documents = new DocumentService(storage, () => models.current);
+  const tasks = new DocumentTasks(storage, models, documents, cloud, (id) => chat.activeGenerations().some((g) => g.conversationId === id));
+  void documents.start().catch((err: unknown) => console.error('Resuming document indexing failed:', err));
+  const running = () => [...chat.activeGenerations(), ...tasks.activeGenerations()];
+  const assertNoTask = (conversationId: string) => {
+    if (tasks.busy(conversationId)) throw new AppError('BUSY');
+  };
 
   const api: ApiHandlers = {
     calls: {
@@ -44,7 +59,7 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
         dataDir: storage.dataDir,
         model: models.status,
         settings: storage.settings.get(),
-        activeGenerations: chat.activeGenerations(),
+        activeGenerations: running(),
         keys: keys.status(),
         cloud: (() => {
           const s = storage.settings.get();
@@ -68,13 +83,13 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
       setApiKey: async ({ provider, key }) => keys.set(provider, key),
       deleteApiKey: async ({ provider }) => keys.delete(provider),
       loadModel: async ({ path }) => {
-        if (chat.activeGenerations().length > 0) {
+        if (running().length > 0) {
           throw new AppError('CONFLICT', { message: 'Stop the reply in progress before switching models.' });
         }
         return models.load(path, storage.settings.get());
       },
       unloadModel: async () => {
-        if (chat.activeGenerations().length > 0) {
+        if (running().length > 0) {
           throw new AppError('CONFLICT', { message: 'Stop the reply in progress before unloading the model.' });
         }
         return models.unload();
@@ -84,7 +99,7 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
         const after = storage.settings.update(patch);
         const loaded = models.current;
         if (loaded && RELOAD_KEYS.some((k) => before[k] !== after[k])) {
-          if (chat.activeGenerations().length > 0) {
+          if (running().length > 0) {
             storage.settings.update(before);
             throw new AppError('CONFLICT', { message: 'Stop the reply in progress before changing these settings.' });
           }
@@ -102,7 +117,7 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
       createConversation: async ({ title }) => storage.conversations.create(title),
       renameConversation: async ({ id, title }) => storage.conversations.rename(id, title),
       deleteConversation: async ({ id }) => {
-        for (const g of chat.activeGenerations()) if (g.conversationId === id) chat.stop(g.messageId);
+        for (const g of running()) if (g.conversationId === id && !chat.stop(g.messageId)) tasks.stop(g.messageId);
         storage.conversations.softDelete(id);
         models.current?.forgetConversation(id);
         return { id };
@@ -113,17 +128,45 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
         return storage.messages.list(conversationId);
       },
       search: async ({ query, limit }) => storage.search(query, limit),
-      stopGeneration: async ({ messageId }) => ({ stopped: chat.stop(messageId) }),
+      stopGeneration: async ({ messageId }) => ({ stopped: chat.stop(messageId) || tasks.stop(messageId) }),
+      listDocuments: async ({ conversationId }) => documents.list(conversationId),
+      addDocumentPath: async ({ conversationId, path }) => documents.addPath(conversationId, path),
+      removeDocument: async ({ id }) => documents.remove(id),
+      cancelDocument: async ({ id }) => documents.cancel(id),
+      retryDocument: async ({ id }) => documents.retry(id),
+      unlockDocument: async ({ id, password }) => documents.unlock(id, password),
+      setDocumentCloud: async ({ id, allowCloud }) => documents.setAllowCloud(id, allowCloud),
+      getPassage: async ({ chunkId }) => documents.passage(chunkId),
       exportConversations: async ({ conversationId, format }) => storage.exportConversations(conversationId, format),
       deleteAllData: async () => ({
-        deleted: await chat.exclusive('Modest is deleting all data. Try again in a moment.', () => storage.deleteAll()),
+        deleted: await chat.exclusive('Modest is deleting all data. Try again in a moment.', async () => {
+          await tasks.stopAll();
+          await documents.removeAllFiles();
+          return storage.deleteAll();
+        }),
       }),
     },
     streams: {
-      sendMessage: ({ conversationId, text, toCloud }, signal) => chat.send(conversationId, text, signal, toCloud === true),
-      regenerate: ({ messageId }, signal) => chat.regenerate(messageId, signal),
-      editAndResend: ({ messageId, text }, signal) => chat.editAndResend(messageId, text, signal),
+      sendMessage: ({ conversationId, text, toCloud }, signal) => {
+        assertNoTask(conversationId);
+        // With documents attached, a message is about them: answered from their passages, or a
+        // summary or extraction when it asks for one.
+        const task = toCloud ? null : taskFromChat(text, storage.documents.list(conversationId));
+        if (task) return tasks.start({ conversationId, ...task }, signal, text);
+        return chat.send(conversationId, text, signal, toCloud === true);
+      },
+      regenerate: ({ messageId }, signal) => {
+        const target = storage.messages.get(messageId);
+        assertNoTask(target.conversationId);
+        if (target.task) throw new AppError('BAD_REQUEST', { message: 'A document answer is not regenerated: run the task again from the document’s chip.' });
+        return chat.regenerate(messageId, signal);
+      },
+      editAndResend: ({ messageId, text }, signal) => {
+        assertNoTask(storage.messages.get(messageId).conversationId);
+        return chat.editAndResend(messageId, text, signal);
+      },
       escalate: ({ messageId, approved }, signal) => chat.escalate(messageId, signal, approved),
+      documentTask: ({ conversationId, documentIds, task }, signal) => tasks.start({ conversationId, documentIds, task }, signal),
     },
   };
 
@@ -133,8 +176,13 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
     models,
     storage,
     keys,
+    documents,
+    tasks,
+    upload: (conversationId, name, body, declaredSize, signal) => documents.addStream(conversationId, name, body, declaredSize, signal),
     shutdown: async () => {
       await chat.stopAll();
+      await tasks.stopAll();
+      await documents.close();
       await models.dispose();
       storage.close();
     },

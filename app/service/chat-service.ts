@@ -4,6 +4,7 @@ import type { Engine, GenerateResult, Turn } from '../inference/index.js';
 import { decideAfter, decideBefore, EarlyMonitor, type Decision } from '../routing/index.js';
 import type { Storage, UsageEventInput } from '../storage/index.js';
 import { Channel } from './channel.js';
+import { documentsMayGoToCloud } from './document-tasks.js';
 import type { CloudEscalation } from './cloud-escalation.js';
 import type { ModelHost } from './model-host.js';
 import { titleFromMessage } from './title.js';
@@ -308,6 +309,9 @@ export class ChatService {
     this.assertAccepting();
     const { settings, history, target } = this.escalationInputs(messageId);
     this.assertIdle(target.conversationId);
+    if (target.task && !approved) {
+      throw new AppError('CONFLICT', { message: 'Document text goes to the cloud only after you have seen it: open the preview and press Send.' });
+    }
     this.storage.labels.add(messageId, 'asked-cloud');
     const draft: LocalDraft = { content: target.content, stats: target.stats, status: target.status === 'complete' ? 'complete' : 'partial', cut: false };
     const decision: Decision = { route: 'cloud', reason: target.escalation?.state === 'offered' ? target.escalation.reason : 'you asked' };
@@ -324,7 +328,19 @@ export class ChatService {
     if (target.role !== 'assistant') throw new AppError('BAD_REQUEST', { message: 'Only a reply from the model can be sent to the cloud.' });
     const refusal = this.cloudRefusal(target.conversationId);
     if (refusal) throw new AppError('CONFLICT', { message: refusal });
-    return { target, settings: this.storage.settings.get(), history: this.history(target.conversationId, messageId) };
+    const settings = this.storage.settings.get();
+    if (target.task) {
+      // A document answer sends the one request its task prepared (only the passages it needs),
+      // and only while its documents may still go to the cloud.
+      const request = target.task.cloud;
+      if (!request) throw new AppError('CONFLICT', { message: 'This answer has nothing to send to the cloud: it was not doubtful, or its documents are local-only.' });
+      const docs = target.task.documentIds.map((id) => this.storage.documents.get(id));
+      if (!documentsMayGoToCloud(settings.documentsToCloud, docs)) {
+        throw new AppError('CONFLICT', { message: 'These documents stay on this computer. Allow the cloud for them on their chips, or in Settings, first.' });
+      }
+      return { target, settings: { ...settings, systemPrompt: request.system }, history: [{ role: 'user' as const, content: request.user }] };
+    }
+    return { target, settings, history: this.history(target.conversationId, messageId) };
   }
 
   /**

@@ -19,7 +19,8 @@ export function toConversation(r: Row): Conversation {
   return { id: r.id, title: r.title, keepLocal: r.keep_local === 1, createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
-export function notFound(what: 'conversation' | 'message'): AppError {
+export function notFound(what: 'conversation' | 'message' | 'document' | 'passage'): AppError {
+  if (what === 'document') return new AppError('DOC_NOT_FOUND');
   return new AppError('NOT_FOUND', { message: `That ${what} no longer exists.` });
 }
 

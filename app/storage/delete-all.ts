@@ -12,6 +12,11 @@ export function createDeleteAll(db: Database.Database): () => { conversations: n
     countConversations: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM conversations'),
     countMessages: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM messages'),
     usage: db.prepare('DELETE FROM usage_events'),
+    documents: db.prepare('DELETE FROM documents'),
+    counts: db.prepare('DELETE FROM doc_token_counts'),
+    chunks: db.prepare('DELETE FROM doc_chunks'),
+    files: db.prepare('DELETE FROM doc_files'),
+    docFts: db.prepare("INSERT INTO doc_chunks_fts (doc_chunks_fts) VALUES ('delete-all')"),
     messages: db.prepare('DELETE FROM messages'),
     conversations: db.prepare('DELETE FROM conversations'),
     // The triggers already removed every entry; this also resets the index's own structure.
@@ -21,6 +26,11 @@ export function createDeleteAll(db: Database.Database): () => { conversations: n
   const wipe = db.transaction(() => {
     const counts = { conversations: q.countConversations.get()!.n, messages: q.countMessages.get()!.n };
     q.usage.run();
+    q.documents.run();
+    q.counts.run();
+    q.chunks.run();
+    q.files.run();
+    q.docFts.run();
     q.messages.run();
     q.conversations.run();
     q.fts.run();

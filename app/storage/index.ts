@@ -15,3 +15,4 @@ export type {
   UsageEventInput,
   UsageRepo,
 } from './types.js';
+export type { Chunk, ChunkHit, ChunkInput, DocFile, DocumentRecord, DocumentRepo } from './documents.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { AppError, EscalationSchema, MessageStatusSchema, ReplyStatsSchema, type Escalation, type Message, type ReplyStats } from '../contract/index.js';
+import { AppError, DocTaskInfoSchema, EscalationSchema, MessageStatusSchema, ReplyStatsSchema, type DocTaskInfo, type Escalation, type Message, type ReplyStats } from '../contract/index.js';
 import { notFound } from './conversations.js';
 import type { Clock, MessageRepo } from './types.js';
 
@@ -16,9 +16,10 @@ interface Row {
   stats_json: string | null;
   error: string | null;
   escalation_json: string | null;
+  task_json: string | null;
 }
 
-const COLUMNS = 'seq, id, conversation_id, role, content, status, created_at, updated_at, stats_json, error, escalation_json';
+const COLUMNS = 'seq, id, conversation_id, role, content, status, created_at, updated_at, stats_json, error, escalation_json, task_json';
 
 export function toMessage(r: Row): Message {
   return {
@@ -32,6 +33,7 @@ export function toMessage(r: Row): Message {
     stats: parseStats(r.stats_json),
     error: r.error,
     escalation: parseEscalation(r.escalation_json),
+    task: parseTask(r.task_json),
   };
 }
 
@@ -39,6 +41,16 @@ function parseEscalation(json: string | null): Escalation | null {
   if (json === null) return null;
   try {
     const parsed = EscalationSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseTask(json: string | null): DocTaskInfo | null {
+  if (json === null) return null;
+  try {
+    const parsed = DocTaskInfoSchema.safeParse(JSON.parse(json));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
@@ -70,18 +82,19 @@ export function createMessageRepo(db: Database.Database, now: Clock): MessageRep
       'SELECT 1 AS one FROM conversations WHERE id = ? AND deleted_at IS NULL',
     ),
     insert: db.prepare<[Omit<Row, 'seq' | 'escalation_json'>]>(
-      `INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at, stats_json, error)
-       VALUES (@id, @conversation_id, @role, @content, @status, @created_at, @updated_at, @stats_json, @error)`,
+      `INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at, stats_json, error, task_json)
+       VALUES (@id, @conversation_id, @role, @content, @status, @created_at, @updated_at, @stats_json, @error, @task_json)`,
     ),
     touchConversation: db.prepare<[number, string]>('UPDATE conversations SET updated_at = ? WHERE id = ?'),
     // COALESCE-style flags keep one statement for every patch shape.
-    update: db.prepare<[{ id: string; updated_at: number; set_content: number; content: string | null; set_status: number; status: string | null; set_stats: number; stats_json: string | null; set_error: number; error: string | null; set_escalation: number; escalation_json: string | null }]>(
+    update: db.prepare<[{ id: string; updated_at: number; set_content: number; content: string | null; set_status: number; status: string | null; set_stats: number; stats_json: string | null; set_error: number; error: string | null; set_escalation: number; escalation_json: string | null; set_task: number; task_json: string | null }]>(
       `UPDATE messages SET
          content    = CASE WHEN @set_content THEN @content ELSE content END,
          status     = CASE WHEN @set_status THEN @status ELSE status END,
          stats_json = CASE WHEN @set_stats THEN @stats_json ELSE stats_json END,
          error      = CASE WHEN @set_error THEN @error ELSE error END,
          escalation_json = CASE WHEN @set_escalation THEN @escalation_json ELSE escalation_json END,
+         task_json  = CASE WHEN @set_task THEN @task_json ELSE task_json END,
          updated_at = @updated_at
        WHERE id = @id`,
     ),
@@ -108,6 +121,7 @@ export function createMessageRepo(db: Database.Database, now: Clock): MessageRep
       updated_at: t,
       stats_json: null,
       error: null,
+      task_json: m.task == null ? null : JSON.stringify(m.task),
     };
     q.insert.run(row);
     q.touchConversation.run(t, m.conversationId);
@@ -135,6 +149,8 @@ export function createMessageRepo(db: Database.Database, now: Clock): MessageRep
         error: patch.error ?? null,
         set_escalation: patch.escalation !== undefined ? 1 : 0,
         escalation_json: patch.escalation == null ? null : JSON.stringify(patch.escalation),
+        set_task: patch.task !== undefined ? 1 : 0,
+        task_json: patch.task == null ? null : JSON.stringify(patch.task),
       });
       if (res.changes === 0) throw notFound('message');
       return toMessage(getRow(id));

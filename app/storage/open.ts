@@ -4,6 +4,7 @@ import { AppError } from '../contract/index.js';
 import { createConversationRepo } from './conversations.js';
 import { ensureWritableDir, unwritable } from './data-dir.js';
 import { createDeleteAll } from './delete-all.js';
+import { createDocumentRepo } from './documents.js';
 import { createExporter } from './export.js';
 import { createLabelRepo } from './labels.js';
 import { createUsageCsv, createUsageSummary } from './usage-summary.js';
@@ -77,6 +78,7 @@ function assemble(db: Database.Database, lock: DataDirLock, dataDir: string, dbP
     messages,
     usage: createUsageRepo(db),
     labels: createLabelRepo(db, now),
+    documents: createDocumentRepo(db, now),
     settings: createSettingsRepo(db),
     search: createSearch(db),
     usageSummary: createUsageSummary(db),

@@ -1,4 +1,4 @@
-import type { Conversation, Escalation, Message, MessageStatus, Price, ReplyStats, Sampler, SearchHit, Settings, UsageSummary } from '../contract/index.js';
+import type { Conversation, DocTaskInfo, Escalation, Message, MessageStatus, Price, ReplyStats, Sampler, SearchHit, Settings, UsageSummary } from '../contract/index.js';
 
 /** What the chat service records about one model call; one row each, kept for usage and cost views. */
 export interface UsageEventInput {
@@ -43,6 +43,7 @@ export interface MessageInsert {
   role: 'user' | 'assistant';
   content: string;
   status: MessageStatus;
+  task?: DocTaskInfo | null;
 }
 
 export interface MessagePatch {
@@ -51,6 +52,7 @@ export interface MessagePatch {
   stats?: ReplyStats | null;
   error?: string | null;
   escalation?: Escalation | null;
+  task?: DocTaskInfo | null;
 }
 
 export interface ConversationRepo {
@@ -117,6 +119,8 @@ export interface ExportFile {
   content: string;
 }
 
+import type { DocumentRepo } from './documents.js';
+
 export interface Storage {
   readonly dataDir: string;
   readonly dbPath: string;
@@ -126,6 +130,7 @@ export interface Storage {
   messages: MessageRepo;
   usage: UsageRepo;
   labels: LabelRepo;
+  documents: DocumentRepo;
   settings: SettingsRepo;
   search(query: string, limit?: number): SearchHit[];
   /** The dashboard for [from, to); local tokens are priced at `price` for the all-cloud counterfactual. */

@@ -6,6 +6,10 @@ import { Composer } from './components/Composer.js';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { MessageList } from './components/MessageList.js';
 import { Dashboard } from './components/Dashboard.js';
+import { DocTaskDialog } from './components/DocTaskDialog.js';
+import { DocumentBar } from './components/DocumentBar.js';
+import { DropZone } from './components/DropZone.js';
+import { PassageDialog } from './components/PassageDialog.js';
 import { ModelGate } from './components/ModelGate.js';
 import { PreviewDialog } from './components/PreviewDialog.js';
 import { NoToken } from './components/NoToken.js';
@@ -27,7 +31,7 @@ export function App() {
       if (adoptTokenFromHash()) void init();
     };
     window.addEventListener('hashchange', onHash);
-    // A file dropped outside a drop zone would otherwise replace the page with the file.
+    // Before the chat window (and its drop zone) exists, a dropped file would replace the page.
     const swallowFileDrop = (e: DragEvent) => {
       if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
     };
@@ -82,6 +86,9 @@ function ChatWindow() {
       </main>
       <SettingsPanel />
       <PreviewDialog />
+      <DocTaskDialog />
+      <PassageDialog />
+      <DropZone enabled />
       <DashboardMount />
       <ShortcutsHelp />
       <Toasts />
@@ -125,6 +132,7 @@ function ChatBody() {
       )}
       {!empty && !modelReady && <ModelGate compact />}
       <BudgetBanner />
+      <DocumentBar conversationId={activeId} canRun={modelReady && !generation} />
       <Composer
         conversationId={activeId}
         generating={generation !== null}
@@ -146,6 +154,7 @@ function Welcome() {
         {name ? <>Chatting with <strong>{name}</strong>, running on this computer. </> : null}
         Nothing you write leaves this machine.
       </p>
+      <p className="hint">Drop a PDF, Word file, web page, CSV or text file here to summarize it, ask about it, or extract fields.</p>
     </div>
   );
 }

@@ -1,5 +1,6 @@
-import type { CallOutput, ChatEvent, Conversation, Message, ProviderId, Settings, Status } from '../../app/contract/index.js';
+import type { CallOutput, ChatEvent, Conversation, DocTask, Message, ProviderId, Settings, Status } from '../../app/contract/index.js';
 import { api, errorMessage, forgetToken, hasAccess, isAbortError, isUnauthorized, NetworkError } from './api.js';
+import { loadDocuments } from './documents.js';
 import { createDeltaBatcher } from './lib/batcher.js';
 import { clearAllDrafts } from './lib/drafts.js';
 import { store, type AppState, type Generation, type ToastData } from './state.js';
@@ -12,7 +13,7 @@ const get = store.get;
 /* ---------- failures every action shares ---------- */
 
 /** Network down → banner; token refused → sign-in screen; anything else → the caller decides. */
-function handleCommon(err: unknown): boolean {
+export function handleCommon(err: unknown): boolean {
   if (err instanceof NetworkError) {
     set({ offline: true });
     return true;
@@ -26,7 +27,7 @@ function handleCommon(err: unknown): boolean {
 }
 
 /** Runs a call; on failure shows a toast with the error sentence and returns undefined. */
-async function attempt<T>(run: () => Promise<T>): Promise<T | undefined> {
+export async function attempt<T>(run: () => Promise<T>): Promise<T | undefined> {
   try {
     const out = await run();
     if (get().offline) set({ offline: false });
@@ -164,7 +165,7 @@ export async function refreshConversations(): Promise<void> {
   if (list) set({ conversations: list, conversationsLoaded: true });
 }
 
-function upsertConversation(c: Conversation): void {
+export function upsertConversation(c: Conversation): void {
   set((s) => {
     const rest = s.conversations.filter((x) => x.id !== c.id);
     return { conversations: [c, ...rest].sort((a, b) => b.updatedAt - a.updatedAt) };
@@ -189,6 +190,7 @@ async function loadMessages(id: string, { force }: { force: boolean }): Promise<
     const list = await api.getMessages({ conversationId: id });
     // A reply that started while we fetched owns the list now; do not overwrite it.
     if (!get().generations[id]?.controller) set((s) => ({ messages: { ...s.messages, [id]: list } }));
+    void loadDocuments(id);
   } catch (err) {
     if (!handleCommon(err)) {
       toast(errorMessage(err), 'error');
@@ -378,6 +380,9 @@ function runReply(
             case 'delta':
               batcher.push(ev.messageId, ev.text);
               break;
+            case 'progress':
+              set((s) => ({ taskProgress: { ...s.taskProgress, [ev.messageId]: { done: ev.done, total: ev.total, label: ev.label } } }));
+              break;
             case 'escalate':
               // The local text so far becomes the draft; the cloud reply streams in from empty.
               batcher.flush();
@@ -396,6 +401,7 @@ function runReply(
             case 'done':
               batcher.flush();
               putMessage(conversationId, ev.message);
+              clearTaskProgress(ev.message.id);
               // A message sent to the cloud by choice, in Ask mode: show what will be sent first.
               if (ev.message.escalation?.state === 'offered' && ev.message.escalation.reason === 'you asked' && ev.message.content === '') {
                 void askCloud(ev.message);
@@ -446,6 +452,25 @@ function runReply(
   });
 }
 
+function clearTaskProgress(messageId: string): void {
+  if (!(messageId in get().taskProgress)) return;
+  set((s) => {
+    const { [messageId]: _done, ...rest } = s.taskProgress;
+    return { taskProgress: rest };
+  });
+}
+
+/** Summarize, Ask or Extract over documents: the answer streams in like a reply. */
+export async function runDocumentTask(conversationId: string, documentIds: string[], task: DocTask): Promise<boolean> {
+  if (get().generations[conversationId]) {
+    toast('Wait for the reply to finish, or stop it, then try again.', 'error');
+    return false;
+  }
+  return runReply(conversationId, (signal) => api.streams.documentTask({ conversationId, documentIds, task }, signal), {
+    showRefusal: (reason) => toast(reason, 'error'),
+  });
+}
+
 export async function sendMessage(text: string, opts: { toCloud?: boolean } = {}): Promise<boolean> {
   if (text.trim() === '') {
     set({ composerError: 'Type a message before sending.' });
@@ -476,6 +501,7 @@ export async function sendMessage(text: string, opts: { toCloud?: boolean } = {}
     stats: null,
     error: null,
     escalation: null,
+    task: null,
   });
   return runReply(conversationId, (signal) => api.streams.sendMessage({ conversationId, text, ...(opts.toCloud ? { toCloud: true } : {}) }, signal), {
     tempUserId,
@@ -652,7 +678,8 @@ export async function updateSettings(patch: Partial<Settings>): Promise<string |
  * consent dialog; nothing leaves the machine until Send there.
  */
 export async function askCloud(message: Message): Promise<void> {
-  if (get().status?.settings.previewBeforeSend === false) {
+  // Document text always goes through the preview, whatever the setting says.
+  if (get().status?.settings.previewBeforeSend === false && !message.task) {
     await sendToCloud(message, undefined);
     return;
   }
@@ -718,7 +745,7 @@ export async function deleteAllData(): Promise<string | null> {
     // The server ends running replies itself before deleting; their streams are dropped after.
     const { deleted } = await api.deleteAllData({ confirm: 'DELETE' });
     for (const g of Object.values(get().generations)) g.controller?.abort(GONE);
-    set({ conversations: [], messages: {}, activeId: null, searchHits: null, searchQuery: '', generations: {} });
+    set({ conversations: [], messages: {}, activeId: null, searchHits: null, searchQuery: '', generations: {}, documents: {}, taskProgress: {} });
     // What this window kept on its own: unsent drafts and the conversation to reopen on reload.
     clearAllDrafts();
     forgetActiveConversation();

@@ -1,4 +1,4 @@
-import type { CloudPreview, Conversation, Message, SearchHit, Status } from '../../app/contract/index.js';
+import type { CloudPreview, Conversation, DocumentInfo, Message, Passage, SearchHit, Status } from '../../app/contract/index.js';
 import { createStore, useSelector } from './lib/store.js';
 
 /** A reply being written in one conversation, as this window sees it. */
@@ -51,6 +51,25 @@ export interface AppState {
   /** Ask mode's consent preview: what would be sent for this reply, before anything is. */
   preview: { message: Message; data: CloudPreview | null; error: string | null } | null;
   toasts: ToastData[];
+  /** Documents attached to each conversation, as last listed. */
+  documents: Record<string, DocumentInfo[]>;
+  /** Files on their way to Modest (the browser mode's upload), by a temporary id. */
+  uploads: Record<string, Upload>;
+  /** Long document tasks: how far each running one is. */
+  taskProgress: Record<string, { done: number; total: number; label: string }>;
+  /** The passage a clicked citation points at. */
+  passage: { chunkId: number; data: Passage | null; error: string | null } | null;
+  /** The Ask / Extract form for these documents. */
+  docDialog: { kind: 'ask' | 'extract'; documentIds: string[] } | null;
+}
+
+export interface Upload {
+  id: string;
+  conversationId: string;
+  name: string;
+  sizeBytes: number;
+  loaded: number;
+  cancel: () => void;
 }
 
 export const initialState: AppState = {
@@ -76,6 +95,11 @@ export const initialState: AppState = {
   ratings: {},
   preview: null,
   toasts: [],
+  documents: {},
+  uploads: {},
+  taskProgress: {},
+  passage: null,
+  docDialog: null,
 };
 
 export const store = createStore<AppState>(initialState);

@@ -15,6 +15,9 @@
  * R   the router's decision time per message. Goal ≤ 1 ms.
  * P9  for an escalated message, when the cloud request leaves ÷ the full local reply's time. Goal ≤ 0.2.
  * L   one usage-ledger insert (goal ≤ 0.5 ms) and the dashboard summary over 1,000,000 rows (≤ 200 ms).
+ * P4  a 100-page PDF from drop to indexed (goal ≤ 10 s), with the event loop's largest delay meanwhile.
+ * P5  a map-reduce summary, sequential ÷ parallel sequences of one context (goal ≥ 1.5).
+ * P10 decode with prompt lookup ÷ without, on a reply that quotes its prompt (goal ≥ 1.5).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,7 +37,9 @@ import { createIpcTransport } from '../../renderer/src/transport/ipc.js';
 import { FakeIpcMain, FakeWebContents, loadPreload } from '../helpers/fake-electron.js';
 import { tinyModel } from '../helpers/models.js';
 import { p9Bench, routerBench } from './escalation.js';
+import { p4Bench, p5Bench } from './documents.js';
 import { ledgerBench } from './ledger.js';
+import { benchLookup } from './lookup.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
@@ -66,6 +71,9 @@ async function main() {
     ['r', async () => routerBench()],
     ['p9', () => p9Bench(THREADS, TOKENS)],
     ['l', () => ledgerBench()],
+    ['p4', () => p4Bench(THREADS)],
+    ['p5', () => p5Bench(THREADS)],
+    ['p10', async () => void (await benchLookup((line) => console.log(line)))],
   ];
   for (const [name, run] of sections) if (!only || only.includes(name)) await run(model.path);
 }

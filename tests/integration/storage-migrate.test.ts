@@ -49,6 +49,10 @@ const seeds: Record<number, (db: BetterSqlite3.Database) => void> = {
     // A label on m1 (the checks below look at m2's): 004 only adds indexes, so the rows must just survive.
     db.prepare("INSERT INTO labels (message_id, kind, created_at) VALUES ('m1', 'asked-cloud', 4000)").run();
   },
+  4: (db) => {
+    seeds[3]!(db);
+    db.prepare("UPDATE messages SET escalation_json = NULL WHERE id = 'm2'").run();
+  },
 };
 
 describe('migrations', () => {
@@ -118,6 +122,16 @@ describe('migrations', () => {
     expect(s.labels.list('m2').map((l) => l.kind)).toEqual(['thumbs-up']);
     expect(s.conversations.setKeepLocal('c1', true).keepLocal).toBe(true);
     expect(s.usage.cloudSpendSince(0)).toBe(0);
+    // 005: old messages have no task; documents can be attached and searched.
+    expect(s.messages.get('m1').task).toBeNull();
+    s.documents.createFile({ sha256: 'f'.repeat(64), kind: 'txt', sizeBytes: 5, storedName: 'f.txt' });
+    const doc = s.documents.create({ conversationId: 'c1', name: 'a.txt', sizeBytes: 5, kind: 'txt', sha256: 'f'.repeat(64), status: 'queued' });
+    s.documents.appendChunks('f'.repeat(64), [{ pageStart: null, pageEnd: null, heading: null, text: 'Brightwater invoice' }], {
+      cursor: 5,
+      progress: { done: 5, total: 5, unit: 'bytes' },
+    });
+    expect(s.documents.search(['f'.repeat(64)], 'invoice', 5)).toHaveLength(1);
+    expect(s.documents.list('c1').map((d) => d.id)).toEqual([doc.id]);
     s.close();
     const check = new Database(path.join(dir, DB_FILE), { readonly: true });
     expect(schemaVersion(check)).toBe(LATEST_VERSION);

@@ -160,6 +160,7 @@ describe('messages', () => {
       stats: null,
       error: null,
       escalation: null,
+      task: null,
     });
     expect(s.messages.get(ids[1]!).role).toBe('assistant');
   });

@@ -21,6 +21,7 @@ function message(over: Partial<Message>): Message {
     stats: null,
     error: null,
     escalation: null,
+    task: null,
     ...over,
   };
 }

@@ -38,6 +38,7 @@ const message = {
   stats: null,
   error: null,
   escalation: null,
+  task: null,
 };
 
 describe('renderer HTTP transport', () => {

@@ -2,6 +2,7 @@ import { sql as v001 } from './001_init.js';
 import { sql as v002 } from './002_search_settings.js';
 import { sql as v003 } from './003_escalation.js';
 import { sql as v004 } from './004_usage_summary_index.js';
+import { sql as v005 } from './005_documents.js';
 
 export interface Migration {
   version: number;
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: '002_search_settings', sql: v002 },
   { version: 3, name: '003_escalation', sql: v003 },
   { version: 4, name: '004_usage_summary_index', sql: v004 },
+  { version: 5, name: '005_documents', sql: v005 },
 ];

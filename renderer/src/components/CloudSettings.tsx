@@ -16,6 +16,7 @@ const CLOUD_SCHEMA = SettingsSchema.pick({
   cloudTimeoutSeconds: true,
   previewBeforeSend: true,
   redactBeforeSend: true,
+  documentsToCloud: true,
 });
 type CloudKey = keyof typeof CLOUD_SCHEMA.shape;
 type CloudForm = { [K in CloudKey]: Settings[K] extends number ? string : Settings[K] };
@@ -47,6 +48,7 @@ function toForm(s: Settings): CloudForm {
     cloudTimeoutSeconds: String(s.cloudTimeoutSeconds),
     previewBeforeSend: s.previewBeforeSend,
     redactBeforeSend: s.redactBeforeSend,
+    documentsToCloud: s.documentsToCloud,
   };
 }
 
@@ -147,6 +149,13 @@ function CloudFields({ settings }: { settings: Settings }) {
         <label className="check">
           <input type="checkbox" checked={form.redactBeforeSend} onChange={(e) => set('redactBeforeSend', e.target.checked)} />
           <span>Replace emails, phone and card numbers, IBANs and IP addresses with placeholders before sending</span>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={form.documentsToCloud} onChange={(e) => set('documentsToCloud', e.target.checked)} />
+          <span>
+            Let every document’s text be offered to the cloud model (otherwise only documents you allow one by one, with the lock on their
+            chip). Each send is still shown to you first.
+          </span>
         </label>
         {cloud && (
           <p className={`hint ${cloud.budget.fraction >= 0.8 ? 'warn' : ''}`}>

@@ -2,7 +2,8 @@ import { useLayoutEffect, useRef, useState, useSyncExternalStore, type KeyboardE
 import { clearComposerError, sendMessage, stopGeneration } from '../actions.js';
 import { draftsEpoch, loadDraft, onDraftsCleared, saveDraft } from '../lib/drafts.js';
 import { store, useApp } from '../state.js';
-import { CloudIcon, SendIcon, StopIcon } from './icons.js';
+import { attachFiles } from '../documents.js';
+import { CloudIcon, PaperclipIcon, SendIcon, StopIcon } from './icons.js';
 
 export interface ComposerProps {
   conversationId: string | null;
@@ -87,7 +88,9 @@ export function Composer({ conversationId, generating, stopping, modelReady, err
     }
   };
 
-  const placeholder = modelReady ? 'Message Modest' : 'Load a model to start chatting';
+  const hasDocs = useApp((s) => (conversationId ? (s.documents[conversationId] ?? []).some((d) => d.status === 'ready') : false));
+  const placeholder = !modelReady ? 'Load a model to start chatting' : hasDocs ? 'Ask about the documents, or say “Summarize” or “Extract …”' : 'Message Modest';
+  const fileInput = useRef<HTMLInputElement>(null);
 
   return (
     <form
@@ -103,6 +106,28 @@ export function Composer({ conversationId, generating, stopping, modelReady, err
         </p>
       )}
       <div className="composer-box">
+        <input
+          ref={fileInput}
+          id="attach-input"
+          type="file"
+          multiple
+          hidden
+          accept=".pdf,.docx,.txt,.md,.markdown,.html,.htm,.csv,.json"
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = '';
+            void attachFiles(files);
+          }}
+        />
+        <button
+          type="button"
+          className="icon-button attach"
+          onClick={() => fileInput.current?.click()}
+          aria-label="Attach documents"
+          title="Attach documents (Ctrl+O), or drop them anywhere on the window"
+        >
+          <PaperclipIcon size={18} />
+        </button>
         <textarea
           id="composer-input"
           ref={ref}

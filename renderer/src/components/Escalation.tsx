@@ -18,7 +18,7 @@ export function EscalationNote({ message, streaming, canAct }: { message: Messag
 
   if (!e) {
     // Any local answer may still be sent on request (Ask or Auto), which also labels it.
-    if (!canAsk || message.stats?.route !== 'local' || message.status !== 'complete') return null;
+    if (!canAsk || message.stats?.route !== 'local' || message.status !== 'complete' || message.task) return null;
     return (
       <div className="escalation quiet">
         <button type="button" className="ghost small" onClick={() => void askCloud(message)} title="Send this question to the cloud model">
@@ -66,7 +66,7 @@ export function EscalationNote({ message, streaming, canAct }: { message: Messag
           <p>
             {e.state === 'declined' ? 'Not sent to the cloud' : 'The cloud call failed'} ({e.reason}): {e.error} The local answer is kept.
           </p>
-          {canAsk && (
+          {canAsk && (!message.task || message.task.cloud) && (
             <button type="button" className="ghost small" onClick={() => void askCloud(message)}>
               <CloudIcon size={14} />
               <span>Try {e.cloudModel ?? cloudModel} again</span>

@@ -2,6 +2,9 @@ import { memo, useRef, type ComponentPropsWithoutRef } from 'react';
 import ReactMarkdown, { type Components, type Options } from 'react-markdown';
 import rehypeHighlight from 'rehype-highlight';
 import remarkGfm from 'remark-gfm';
+import type { Citation } from '../../../app/contract/index.js';
+import { linkCitations } from '../lib/citations.js';
+import { openPassage } from '../documents.js';
 import { CopyButton } from './CopyButton.js';
 
 const remarkPlugins: Options['remarkPlugins'] = [remarkGfm];
@@ -35,7 +38,21 @@ function languageOf(node: unknown): string | null {
 
 const components: Components = {
   pre: CodeBlock,
-  a: ({ node: _node, ...props }) => <a {...props} target="_blank" rel="noopener noreferrer" />,
+  a: ({ node: _node, href, children, ...props }) => {
+    const cite = /^#cite-(\d+)$/.exec(href ?? '');
+    if (cite) {
+      return (
+        <button type="button" className="citation" title="Show this passage" onClick={() => void openPassage(Number(cite[1]))}>
+          {children}
+        </button>
+      );
+    }
+    return (
+      <a {...props} href={href} target="_blank" rel="noopener noreferrer">
+        {children}
+      </a>
+    );
+  },
   table: ({ node: _node, ...props }) => (
     <div className="table-wrap">
       <table {...props} />
@@ -44,11 +61,11 @@ const components: Components = {
 };
 
 /** A reply as Markdown (GitHub flavour) with highlighted code. Raw HTML in replies is not rendered. */
-export const Markdown = memo(function Markdown({ text }: { text: string }) {
+export const Markdown = memo(function Markdown({ text, citations }: { text: string; citations?: readonly Citation[] }) {
   return (
     <div className="markdown">
       <ReactMarkdown remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
-        {text}
+        {citations ? linkCitations(text, citations) : text}
       </ReactMarkdown>
     </div>
   );

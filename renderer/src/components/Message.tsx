@@ -7,6 +7,7 @@ import { CopyButton } from './CopyButton.js';
 import { PencilIcon, RefreshIcon, ThumbDownIcon, ThumbUpIcon } from './icons.js';
 import { Markdown } from './Markdown.js';
 import { MessageMeta } from './MessageMeta.js';
+import { TaskResult } from './TaskResult.js';
 
 export interface MessageProps {
   message: Message;
@@ -139,9 +140,10 @@ function AssistantMessage({ message, streaming, isLastReply, canAct }: MessagePr
             <span />
             <span />
           </p>
-        ) : (
-          <Markdown text={message.content} />
+        ) : message.task?.extraction && message.escalation?.state !== 'escalated' ? null : (
+          <Markdown text={message.content} citations={message.task ? [...message.task.citations, ...message.task.sources] : undefined} />
         )}
+        <TaskResult message={message} streaming={streaming} />
         {message.status === 'error' && <p className="reply-error">{message.error ?? 'The reply failed.'}</p>}
       </div>
       <EscalationNote message={message} streaming={streaming} canAct={canAct} />
@@ -151,7 +153,7 @@ function AssistantMessage({ message, streaming, isLastReply, canAct }: MessagePr
           <div className="message-actions">
             {!empty && <CopyButton label="Copy message" getText={() => message.content} />}
             {!empty && <Thumbs message={message} />}
-            {isLastReply && (
+            {isLastReply && !message.task && (
               <button
                 type="button"
                 className="ghost small"

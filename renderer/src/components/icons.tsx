@@ -72,3 +72,5 @@ export const CloudIcon = icon(<path d="M17.5 19a4.5 4.5 0 1 0-1.4-8.78A6 6 0 0 0
 export const ThumbUpIcon = icon(<path d="M7 10v11M15 5.9 14 10h5.8a2 2 0 0 1 2 2.3l-1.4 7A2 2 0 0 1 18.4 21H7V10l4-8a3 3 0 0 1 4 3.9z" />);
 export const ThumbDownIcon = icon(<path d="M17 14V3M9 18.1 10 14H4.2a2 2 0 0 1-2-2.3l1.4-7A2 2 0 0 1 5.6 3H17v11l-4 8a3 3 0 0 1-4-3.9z" />);
 export const LockIcon = icon(<path d="M6 11h12v10H6zM8 11V7a4 4 0 0 1 8 0v4" />);
+export const PaperclipIcon = icon(<path d="m21.4 11.1-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5" />);
+export const FileIcon = icon(<path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6" />);

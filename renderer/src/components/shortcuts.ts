@@ -9,6 +9,7 @@ export const SHORTCUTS: readonly { keys: string; what: string }[] = [
   { keys: 'Esc', what: 'Stop the reply being written' },
   { keys: 'Mod+N', what: 'New chat' },
   { keys: 'Mod+K', what: 'Search messages' },
+  { keys: 'Mod+O', what: 'Attach documents (or drop files on the window)' },
   { keys: '?', what: 'Show these shortcuts' },
 ];
 

@@ -2,13 +2,13 @@ import { useEffect } from 'react';
 import { focusSearch, newChat, openShortcuts, stopGeneration } from '../actions.js';
 import { store } from '../state.js';
 
-/** Window-wide keys: Esc stops, Mod+N new chat, Mod+K search, ? shows the list. */
+/** Window-wide keys: Esc stops, Mod+N new chat, Mod+K search, Mod+O attach, ? shows the list. */
 export function useShortcuts(): void {
   useEffect(() => {
     const onKeyDown = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
       const s = store.get();
-      const dialogOpen = s.settingsOpen || s.shortcutsOpen;
+      const dialogOpen = s.settingsOpen || s.shortcutsOpen || s.docDialog !== null || s.passage !== null;
       if (e.key === 'Escape' && !e.defaultPrevented && !dialogOpen) {
         if (s.activeId && s.generations[s.activeId]) {
           e.preventDefault();
@@ -24,6 +24,11 @@ export function useShortcuts(): void {
       if (mod && !e.shiftKey && !e.altKey && (e.key === 'k' || e.key === 'K')) {
         e.preventDefault();
         if (!dialogOpen) focusSearch();
+        return;
+      }
+      if (mod && !e.shiftKey && !e.altKey && (e.key === 'o' || e.key === 'O')) {
+        e.preventDefault();
+        if (!dialogOpen) document.getElementById('attach-input')?.click();
         return;
       }
       if (e.key === '?' && !mod && !isTyping(e.target)) {
