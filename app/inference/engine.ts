@@ -205,6 +205,11 @@ export class LocalEngine {
     return this.model.tokenize(text).length;
   }
 
+  /** The tokens of a whole prompt as the model will read it: system prompt, turns and chat template. */
+  countPrompt(systemPrompt: string, turns: readonly Turn[]): number {
+    return this.renderPrompt(systemPrompt, turns).tokens.length;
+  }
+
   countTokensMany(texts: readonly string[]): number[] {
     return texts.map((t) => this.model.tokenize(t).length);
   }

@@ -7,4 +7,4 @@ export { fitHistory, replyReserve, type Turn } from './fit-history.js';
 export { RemoteEngine } from './worker/remote-engine.js';
 
 /** What the core needs of an engine; the worker-backed one is what the app runs. */
-export type Engine = Pick<import('./worker/remote-engine.js').RemoteEngine, 'info' | 'tokenizerId' | 'generate' | 'assertFits' | 'countTokens' | 'countTokensMany' | 'forgetConversation' | 'dispose'>;
+export type Engine = Pick<import('./worker/remote-engine.js').RemoteEngine, 'info' | 'tokenizerId' | 'generate' | 'assertFits' | 'countTokens' | 'countTokensMany' | 'countPrompt' | 'forgetConversation' | 'dispose'>;

@@ -9,8 +9,9 @@ import {
   type ReplyStats,
 } from '../contract/index.js';
 import { cell, FIELD_MAX_CHARS, schemaForFields, schemaFromText, type ExtractionPlan } from '../documents/extract-schema.js';
+import { split } from '../documents/chunker.js';
 import * as P from '../documents/prompts.js';
-import type { Engine, GenerateResult, JsonSchema } from '../inference/index.js';
+import { replyReserve, type Engine, type GenerateResult, type JsonSchema } from '../inference/index.js';
 import type { Chunk, DocumentRecord, Storage, UsageEventInput } from '../storage/index.js';
 import { decideAfter } from '../routing/index.js';
 import { Channel } from './channel.js';
@@ -19,8 +20,8 @@ import type { DocumentService } from './document-service.js';
 import type { ModelHost } from './model-host.js';
 import { titleFromMessage } from './title.js';
 
-/** Instructions, chat template and labels around the document text, with room to spare. */
-const PROMPT_OVERHEAD = 200;
+/** Separators and labels between pieces of document text, and rounding in the estimates. */
+const TEMPLATE_MARGIN = 16;
 const MAP_REPLY_TOKENS = 200;
 const SUMMARY_REPLY_TOKENS = 600;
 const ASK_REPLY_TOKENS = 512;
@@ -215,8 +216,15 @@ export class DocumentTasks {
     });
   }
 
-  private budget(run: Run, replyTokens: number): number {
-    return run.engine.info.contextSize - replyTokens - PROMPT_OVERHEAD;
+  /**
+   * Tokens left for document text in one prompt: the context, less the engine's reply reserve,
+   * less the prompt's own words (system prompt and instructions, counted with this model's
+   * tokenizer) and a margin for the chat template and labels.
+   */
+  private async room(run: Run, replyTokens: number, system: string, skeleton: string): Promise<number> {
+    const ctx = run.engine.info.contextSize;
+    const fixed = await run.engine.countPrompt(system, [{ role: 'user', content: skeleton }]);
+    return ctx - replyReserve(ctx, replyTokens) - fixed - TEMPLATE_MARGIN;
   }
 
   private counted(run: Run, sha256: string): (c: Chunk) => number {
@@ -228,14 +236,14 @@ export class DocumentTasks {
   // ---- Summarize -------------------------------------------------------------------------------
 
   private async summarize(run: Run, docs: readonly (DocumentRecord & { sha256: string })[]): Promise<void> {
-    const reply = Math.min(SUMMARY_REPLY_TOKENS, this.storage.settings.get().maxReplyTokens);
+    const reply = Math.min(SUMMARY_REPLY_TOKENS, this.storage.settings.get().maxReplyTokens, Math.floor(run.engine.info.contextSize / 4));
     const name = docs.map((d) => d.name).join(', ');
     const chunks = docs.flatMap((d) => {
       const tokens = this.counted(run, d.sha256);
       return this.storage.documents.chunks(d.sha256).map((c) => ({ c, doc: d, tokens: tokens(c) + 2 }));
     });
     const total = chunks.reduce((s, x) => s + x.tokens, 0);
-    if (total <= this.budget(run, reply)) {
+    if (total <= (await this.room(run, reply, P.SUMMARY_SYSTEM, P.summarizeWhole(name, '')))) {
       const text = chunks.map((x) => x.c.text).join('\n\n');
       const user = P.summarizeWhole(name, text);
       const r = await this.generate(run, P.SUMMARY_SYSTEM, user, { maxTokens: reply, lookup: true, stream: true }, 'document summary: whole document');
@@ -244,11 +252,11 @@ export class DocumentTasks {
     }
 
     // Map: windows of consecutive chunks, each summarized on its own sequence.
-    const windowBudget = this.budget(run, MAP_REPLY_TOKENS);
+    const windowBudget = await this.room(run, this.mapReplyTokens(run), P.SUMMARY_SYSTEM, P.summarizePart(name, 'pp. 0000–0000', ''));
     const windows: (typeof chunks)[] = [];
     let current: typeof chunks = [];
     let size = 0;
-    for (const x of chunks) {
+    for (const x of chunks.flatMap((x) => fitChunk(x, windowBudget))) {
       if (current.length > 0 && (size + x.tokens > windowBudget || x.doc !== current[0]!.doc)) {
         windows.push(current);
         current = [];
@@ -276,7 +284,7 @@ export class DocumentTasks {
           run,
           P.SUMMARY_SYSTEM,
           P.summarizePart(w[0]!.doc.name, where, w.map((x) => x.c.text).join('\n\n')),
-          { maxTokens: MAP_REPLY_TOKENS, lookup: true, stream: false, key: `map-${slot}` },
+          { maxTokens: this.mapReplyTokens(run), lookup: true, stream: false, key: `map-${slot}` },
           `document summary: part ${i + 1} of ${windows.length}`,
         );
         parts[i] = { where: docs.length > 1 ? `${w[0]!.doc.name}, ${where}` : where, summary: r.text.trim() };
@@ -297,22 +305,59 @@ export class DocumentTasks {
       run.cloudRequest = { system: P.SUMMARY_SYSTEM, user: P.cloudSummary(name, cloudParts) };
     }
 
-    // Reduce: combine the part summaries, in rounds if even they do not fit at once.
+    // Reduce: combine the part summaries, in rounds if even they do not fit at once. Groups are
+    // packed by counted tokens (at least two summaries each, so every round shrinks the list).
+    const mapReply = this.mapReplyTokens(run);
     let level = parts;
-    while (level.length > 1) {
-      const prompt = P.reduceSummaries(name, level);
-      if ((await run.engine.countTokens(prompt)) <= this.budget(run, reply)) break;
-      const grouped: { where: string; summary: string }[] = [];
-      for (let i = 0; i < level.length; i += 4) {
-        const group = level.slice(i, i + 4);
-        const r = await this.generate(run, P.SUMMARY_SYSTEM, P.reduceSummaries(name, group), { maxTokens: MAP_REPLY_TOKENS, lookup: true, stream: false }, 'document summary: combining parts');
-        grouped.push({ where: `${group[0]!.where} – ${group.at(-1)!.where}`, summary: r.text.trim() });
-        if (run.signal.aborted) return;
+    const reduceRoom = (replyTokens: number) => this.room(run, replyTokens, P.SUMMARY_SYSTEM, P.reduceSummaries(name, []));
+    const finalRoom = await reduceRoom(reply);
+    while (level.length > 1 && (await run.engine.countTokens(P.reduceSummaries(name, level))) - (await run.engine.countTokens(P.reduceSummaries(name, []))) > finalRoom) {
+      const budget = await reduceRoom(mapReply);
+      const counts = await run.engine.countTokensMany(level.map((p) => `[${p.where}]\n${p.summary}`));
+      // Any two summaries must fit together, or the rounds would never shrink: an over-long one is cut.
+      const half = Math.floor(budget / 2) - 4;
+      // A cut by characters only estimates the tokens, so each cut is counted again.
+      for (let tries = 0; tries < 4 && counts.some((t) => t > half); tries++) {
+        level = level.map((p, i) => {
+          const t = counts[i]!;
+          return t <= half ? p : { ...p, summary: p.summary.slice(0, Math.floor((p.summary.length * half * 0.8) / t)) };
+        });
+        counts.splice(0, counts.length, ...(await run.engine.countTokensMany(level.map((p) => `[${p.where}]\n${p.summary}`))));
       }
-      level = grouped;
+      const groups: (typeof level)[] = [];
+      let group: typeof level = [];
+      let size = 0;
+      for (const [i, p] of level.entries()) {
+        const t = counts[i]! + 4;
+        if (group.length >= 2 && size + t > budget) {
+          groups.push(group);
+          group = [];
+          size = 0;
+        }
+        group.push(p);
+        size += t;
+      }
+      groups.push(group);
+      const next: typeof level = [];
+      for (const g of groups) {
+        if (g.length === 1) {
+          next.push(g[0]!);
+          continue;
+        }
+        const r = await this.generate(run, P.SUMMARY_SYSTEM, P.reduceSummaries(name, g), { maxTokens: mapReply, lookup: true, stream: false }, 'document summary: combining parts');
+        if (run.signal.aborted) return;
+        // The span from the group's first part to its last, so labels stay short however many rounds.
+        next.push({ where: `${g[0]!.where.split(' – ')[0]} – ${g.at(-1)!.where.split(' – ').at(-1)}`, summary: r.text.trim() });
+      }
+      level = next;
     }
     run.out.push({ type: 'progress', messageId: run.message.id, done: windows.length, total: windows.length + 1, label: 'Writing the summary' });
     await this.generate(run, P.SUMMARY_SYSTEM, P.reduceSummaries(name, level), { maxTokens: reply, lookup: true, stream: true }, 'document summary: final');
+  }
+
+  /** A part summary: short, and small enough that a handful of them fit one combining prompt. */
+  private mapReplyTokens(run: Run): number {
+    return Math.min(MAP_REPLY_TOKENS, Math.floor(run.engine.info.contextSize / 6));
   }
 
   private parallelism(run: Run, work = Number.POSITIVE_INFINITY): number {
@@ -322,14 +367,15 @@ export class DocumentTasks {
   // ---- Ask -------------------------------------------------------------------------------------
 
   private async ask(run: Run, docs: readonly (DocumentRecord & { sha256: string })[], question: string): Promise<void> {
-    const passages = this.retrieve(run, docs, question, this.budget(run, ASK_REPLY_TOKENS) - 40);
+    const askReply = Math.min(ASK_REPLY_TOKENS, this.storage.settings.get().maxReplyTokens);
+    const passages = this.retrieve(run, docs, question, await this.room(run, askReply, P.ASK_SYSTEM, P.askPrompt(question, [])));
     run.task.sources = passages.map((p) => p.citation);
     const user = P.askPrompt(question, passages.map((p) => ({ label: p.citation.label, text: p.text })));
     const r = await this.generate(
       run,
       P.ASK_SYSTEM,
       user,
-      { maxTokens: Math.min(ASK_REPLY_TOKENS, this.storage.settings.get().maxReplyTokens), stream: true },
+      { maxTokens: askReply, stream: true },
       'document question',
     );
     if (this.score(run, 'the answer', r)) run.cloudRequest = { system: P.ASK_SYSTEM, user };
@@ -352,9 +398,15 @@ export class DocumentTasks {
     let used = 0;
     for (const c of hits) {
       const t = this.counted(run, c.sha256)(c) + 12;
-      if (used + t > budget) continue;
-      chosen.push(c);
-      used += t;
+      if (used + t <= budget) {
+        chosen.push(c);
+        used += t;
+      } else if (chosen.length === 0) {
+        // Even the best passage is longer than the room (a small context): its opening still helps.
+        const piece = fitChunk({ c, tokens: t }, budget)[0]!;
+        chosen.push(piece.c);
+        used += piece.tokens;
+      }
     }
     const order = [...bySha.keys()];
     chosen.sort((a, b) => order.indexOf(a.sha256) - order.indexOf(b.sha256) || a.ord - b.ord);
@@ -381,7 +433,7 @@ export class DocumentTasks {
     for (const [i, d] of docs.entries()) {
       if (run.signal.aborted) return;
       run.out.push({ type: 'progress', messageId: run.message.id, done: i, total: docs.length, label: `Reading ${d.name}` });
-      const budget = this.budget(run, replyTokens);
+      const budget = await this.room(run, replyTokens, P.EXTRACT_SYSTEM, P.extractPrompt(d.name, plan.columns, ''));
       const tokens = this.counted(run, d.sha256);
       const all = this.storage.documents.chunks(d.sha256);
       const whole = all.reduce((s, c) => s + tokens(c) + 2, 0) <= budget;
@@ -498,6 +550,17 @@ export class DocumentTasks {
 /** Document text may go to the cloud only when settings allow every document, or each one allows it. */
 export function documentsMayGoToCloud(allDocuments: boolean, docs: readonly DocumentRecord[]): boolean {
   return allDocuments || docs.every((d) => d.allowCloud);
+}
+
+/**
+ * A chunk bigger than a whole window (a small context) is cut into pieces that fit, at sentence
+ * ends, sized by the chunk's own characters-per-token so the estimate stays on the safe side.
+ */
+function fitChunk<T extends { c: Chunk; tokens: number }>(x: T, budget: number): T[] {
+  if (x.tokens <= budget) return [x];
+  const charsPerToken = x.c.text.length / x.tokens;
+  const pieces = split(x.c.text, Math.max(200, Math.floor(budget * charsPerToken * 0.85)));
+  return pieces.map((text) => ({ ...x, c: { ...x.c, text }, tokens: Math.ceil(text.length / charsPerToken) + 2 }));
 }
 
 function extractionPlan(task: Extract<DocTask, { kind: 'extract' }>): ExtractionPlan {

@@ -258,6 +258,30 @@ describe('tasks', () => {
     expect(reasons).toContain('document summary: final');
   }, 120_000);
 
+  it('combines part summaries in rounds when even they do not fit one prompt', async () => {
+    // A model that never stops fills every part summary to its limit, in a small context.
+    const endless = await tinyModel('never-stopping');
+    await core.api.calls.updateSettings({ contextSize: 512, maxReplyTokens: 64 });
+    await core.api.calls.loadModel({ path: endless.path });
+    try {
+      const conv = await core.api.calls.createConversation({});
+      const d = await core.api.calls.addDocumentPath({ conversationId: conv.id, path: write('rounds.md', longText(40)) });
+      await settled(core, d.id);
+      const events = await collect(core.api.streams.documentTask({ conversationId: conv.id, documentIds: [d.id], task: { kind: 'summarize' } }, never));
+      const summary = done(events);
+      const failed = core.storage.usage.list({ conversationId: conv.id }).filter((u) => u.outcome === 'error');
+      expect(failed.map((u) => `${u.reason}: ${u.error}`)).toEqual([]);
+      expect(events.filter((e) => e.type === 'error')).toEqual([]);
+      expect(summary.status).toBe('complete');
+      const reasons = core.storage.usage.list({ conversationId: conv.id }).map((u) => u.reason);
+      expect(reasons).toContain('document summary: combining parts');
+      expect(reasons.at(-1)).toBe('document summary: final');
+    } finally {
+      await core.api.calls.updateSettings({ contextSize: 2048, maxReplyTokens: 1024 });
+      await core.api.calls.loadModel({ path: model.path });
+    }
+  }, 180_000);
+
   it('Extract returns schema-valid JSON as a table row', async () => {
     const events = await collect(
       core.api.streams.documentTask({ conversationId, documentIds: [pdfId], task: { kind: 'extract', fields: ['rent', 'tenant'] } }, never),

@@ -60,6 +60,13 @@ port.on('message', (m: ToWorker) => {
         fail(m.id, err);
       }
       break;
+    case 'countPrompt':
+      try {
+        send({ type: 'count', id: m.id, tokens: need().countPrompt(m.systemPrompt, m.turns) });
+      } catch (err) {
+        fail(m.id, err);
+      }
+      break;
     case 'countTokensMany':
       try {
         send({ type: 'counts', id: m.id, tokens: need().countTokensMany(m.texts) });

@@ -10,6 +10,7 @@ export type ToWorker =
   | { type: 'assertFits'; id: number; systemPrompt: string; lastTurn: Turn; maxTokens: number }
   | { type: 'countTokens'; id: number; text: string }
   | { type: 'countTokensMany'; id: number; texts: string[] }
+  | { type: 'countPrompt'; id: number; systemPrompt: string; turns: Turn[] }
   | { type: 'forget'; conversationId: string }
   | { type: 'dispose'; id: number };
 

@@ -84,6 +84,11 @@ export class RemoteEngine {
   }
 
   /** Token counts of many texts in one round trip to the worker (document indexing counts chunks). */
+  /** A whole prompt's tokens as the model reads it, chat template included. */
+  async countPrompt(systemPrompt: string, turns: readonly Turn[]): Promise<number> {
+    return (await this.request((id) => ({ type: 'countPrompt', id, systemPrompt, turns: [...turns] }))) as number;
+  }
+
   async countTokensMany(texts: readonly string[]): Promise<number[]> {
     if (texts.length === 0) return [];
     return (await this.request((id) => ({ type: 'countTokensMany', id, texts: [...texts] }))) as number[];
