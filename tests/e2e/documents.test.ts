@@ -120,5 +120,6 @@ describe('documents in the window', () => {
     const answer = page.getByRole('log', { name: 'Messages' }).getByRole('article', { name: 'Modest', exact: true }).last();
     await expect.poll(async () => answer.getAttribute('data-status'), WAIT).toBe('complete');
     await expect.poll(async () => answer.locator('.task-sources').innerText(), WAIT).toMatch(/p\. 3/);
+    await page.screenshot({ path: path.join(ROOT, '.scratch/documents-errors.png') });
   }, 120_000);
 });

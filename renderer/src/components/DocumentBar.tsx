@@ -7,6 +7,9 @@ import { CloseIcon, CloudIcon, FileIcon, LockIcon } from './icons.js';
 
 const NO_DOCS: DocumentInfo[] = [];
 
+/** Errors about the file's content: reading it again gives the same answer, so no Retry. */
+const FINAL_ERRORS = new Set(['DOC_UNSUPPORTED', 'DOC_EMPTY', 'DOC_BINARY', 'DOC_CORRUPT', 'DOC_NO_TEXT', 'DOC_LIMIT']);
+
 /** The conversation's documents as chips above the composer: status, progress and their tasks. */
 export function DocumentBar({ conversationId, canRun }: { conversationId: string | null; canRun: boolean }) {
   const docs = useApp((s) => (conversationId ? (s.documents[conversationId] ?? NO_DOCS) : NO_DOCS));
@@ -163,8 +166,7 @@ function ChipError({ doc }: { doc: DocumentInfo }) {
           {error && <span className="form-error">{error}</span>}
         </form>
       ) : (
-        doc.kind !== null &&
-        doc.error?.code !== 'DOC_UNSUPPORTED' && (
+        !FINAL_ERRORS.has(doc.error?.code ?? '') && (
           <button type="button" className="secondary small" onClick={() => void retryDocument(doc.id)}>
             Retry
           </button>
