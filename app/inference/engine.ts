@@ -57,7 +57,7 @@ export interface GenerateRequest {
   /**
    * Prompt-lookup decoding: draft the next tokens from the prompt where the reply quotes it, and
    * verify them in one batch. Greedy output is the same as without it; only the speed differs.
-   * Not combined with `jsonSchema` (the draft check cannot carry a grammar): there it is ignored.
+   * With `jsonSchema` it applies to greedy decoding only (each kept token is checked against the grammar).
    */
   lookup?: boolean;
   /**
@@ -319,9 +319,10 @@ export class LocalEngine {
       ...(sampler.seed !== null ? { seed: sampler.seed } : {}),
       ...(grammar ? { grammarEvaluationState: new LlamaGrammarEvaluationState({ model: this.model, grammar }) } : {}),
     };
-    // Lookup verifies drafts through controlledEvaluate, which takes no grammar state: with a
-    // schema the reply is decoded token by token.
-    const lookup = req.lookup === true && grammar === undefined;
+    // With a schema, lookup checks each token against the grammar itself (decodeWithLookup).
+    // Only greedy decoding may do that: there the grammar's choice is the model's own best
+    // token whenever the grammar allows it.
+    const lookup = req.lookup === true && (grammar === undefined || sampler.temperature === 0);
     const lookupStats = { validated: 0, refuted: 0 };
 
     const { tokenTriggers, textTriggers } = splitTriggers(triggers, this.model);
@@ -373,7 +374,7 @@ export class LocalEngine {
         }
         // Step 2..n: confidence only, which costs a sort of the candidates instead of a full map.
         if (next !== null && lookup) {
-          stopReason = await this.decodeWithLookup(sequence, tokens, next, evalOptions, onToken, lookupStats);
+          stopReason = await this.decodeWithLookup(sequence, tokens, next, evalOptions, onToken, lookupStats, grammarGate(this.llama, evalOptions.grammarEvaluationState));
         } else if (next !== null) {
           for await (const out of sequence.evaluateWithMetadata([next], { confidence: true }, evalOptions)) {
             const reason = onToken(out.token, out.confidence);
@@ -421,10 +422,12 @@ export class LocalEngine {
     sequence: LlamaContextSequence,
     promptTokens: Token[],
     first: Token,
-    evalOptions: { temperature: number; topK: number; topP: number; minP: number; seed?: number },
+    evalOptions: { temperature: number; topK: number; topP: number; minP: number; seed?: number; grammarEvaluationState?: LlamaGrammarEvaluationState },
     onToken: (token: Token, probability: number, evaluated: number) => StopReason | null,
     stats: { validated: number; refuted: number },
+    gate: GrammarGate | null,
   ): Promise<StopReason> {
+    const { grammarEvaluationState: _grammar, ...freeOptions } = evalOptions;
     const contextSize = this.context.contextSize;
     const matcher = new InputLookupTokenPredictor({ patternLength: { min: LOOKUP_MIN_MATCH }, predictionLength: { max: LOOKUP_DRAFT_TOKENS } });
     matcher.updateInputTokens(promptTokens);
@@ -435,24 +438,51 @@ export class LocalEngine {
       const drafts = room > 0 ? matcher.predictTokens().slice(0, room) : [];
       // controlledEvaluate makes a new sampler per call: vary the seed so sampling does not
       // replay the same random numbers every step.
-      const options = evalOptions.seed !== undefined ? { ...evalOptions, seed: evalOptions.seed + step } : evalOptions;
-      const input: ControlledEvaluateInputItem[] = [pending, ...drafts].map((token) => [
+      const options = freeOptions.seed !== undefined ? { ...freeOptions, seed: freeOptions.seed + step } : freeOptions;
+      const evalTokens = [pending, ...drafts];
+      const input: ControlledEvaluateInputItem[] = evalTokens.map((token) => [
         token,
         { generateNext: { token: true, confidence: true, options } },
       ]);
       const base = sequence.nextTokenIndex;
       const out = await sequence.controlledEvaluate(input);
       const sampled: { token: Token; confidence: number }[] = [];
+      let constrainedAt: number | null = null;
       for (let i = 0; i <= drafts.length; i++) {
         const next = out[i]?.next;
         if (next?.token == null) throw new Error('Failed to sample next token');
+        if (gate && !gate.allows(next.token)) {
+          constrainedAt = i;
+          break;
+        }
+        gate?.accept(next.token);
         sampled.push({ token: next.token, confidence: next.confidence ?? 0 });
         if (i === drafts.length || drafts[i] !== next.token) break;
       }
-      const kept = sampled.length - 1;
+      const kept = constrainedAt ?? sampled.length - 1;
       stats.validated += kept;
       stats.refuted += drafts.length - kept;
-      if (kept < drafts.length) await sequence.eraseContextTokenRanges([{ start: base + 1 + kept, end: base + 1 + drafts.length }]);
+      if (constrainedAt !== null) {
+        // The model's best token here breaks the grammar, so the grammar must choose: the input
+        // token at this position is read again with the grammar applied (one extra step, only
+        // where the schema overrules the model — its punctuation and keys, rarely a value).
+        await sequence.eraseContextTokenRanges([{ start: base + constrainedAt, end: base + 1 + drafts.length }]);
+        for await (const o of sequence.evaluateWithMetadata([evalTokens[constrainedAt]!], { confidence: true }, evalOptions)) {
+          sampled.push({ token: o.token, confidence: o.confidence });
+          break;
+        }
+        if (sampled.length === constrainedAt) {
+          // Nothing came back: the grammar allowed only the end of generation (the JSON is
+          // complete), which evaluateWithMetadata ends on without yielding it.
+          for (let i = 0; i < sampled.length; i++) {
+            const reason = onToken(sampled[i]!.token, sampled[i]!.confidence, base + 1 + i);
+            if (reason) return reason;
+          }
+          return 'eog';
+        }
+      } else if (kept < drafts.length) {
+        await sequence.eraseContextTokenRanges([{ start: base + 1 + kept, end: base + 1 + drafts.length }]);
+      }
       for (let i = 0; i < sampled.length; i++) {
         const reason = onToken(sampled[i]!.token, sampled[i]!.confidence, base + 1 + i);
         if (reason) return reason;
@@ -461,6 +491,32 @@ export class LocalEngine {
       pending = sampled[sampled.length - 1]!.token;
     }
   }
+}
+
+/** Asks and advances a grammar evaluation state one token at a time. */
+interface GrammarGate {
+  allows(token: Token): boolean;
+  accept(token: Token): void;
+}
+
+/**
+ * node-llama-cpp 3.21.1 checks drafts against a grammar only inside its own speculative loop
+ * (LlamaSampler._canBeNextTokenForGrammarEvaluationState, internal): this reaches the same two
+ * native calls, which is why the version is pinned exactly.
+ */
+function grammarGate(llama: Llama, state: LlamaGrammarEvaluationState | undefined): GrammarGate | null {
+  if (!state) return null;
+  const native = (llama as unknown as { _bindings: { AddonSampler: NativeGrammarSampler } })._bindings.AddonSampler;
+  const handle = (state as unknown as { _state: unknown })._state;
+  return {
+    allows: (token) => native.canBeNextTokenForGrammarEvaluationState(handle, token),
+    accept: (token) => native.acceptGrammarEvaluationStateToken(handle, token),
+  };
+}
+
+interface NativeGrammarSampler {
+  canBeNextTokenForGrammarEvaluationState(state: unknown, token: Token): boolean;
+  acceptGrammarEvaluationStateToken(state: unknown, token: Token): void;
 }
 
 /**

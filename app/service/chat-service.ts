@@ -4,6 +4,7 @@ import type { Engine, GenerateResult, Turn } from '../inference/index.js';
 import { decideAfter, decideBefore, EarlyMonitor, type Decision } from '../routing/index.js';
 import type { Storage, UsageEventInput } from '../storage/index.js';
 import { Channel } from './channel.js';
+import { toStats } from './reply-stats.js';
 import { documentsMayGoToCloud } from './document-tasks.js';
 import type { CloudEscalation } from './cloud-escalation.js';
 import type { ModelHost } from './model-host.js';
@@ -633,22 +634,5 @@ function cloudStats(o: Extract<CloudOutcome, { ok: true }>, s: Settings, costUsd
     stopReason: o.stopReason === 'aborted' ? 'aborted' : o.stopReason === 'max-tokens' ? 'max-tokens' : 'eog',
     costUsd,
     usageEstimated: o.usage.estimated,
-  };
-}
-
-function toStats(r: GenerateResult, model: string): ReplyStats {
-  return {
-    model,
-    route: 'local',
-    promptTokens: r.promptTokens,
-    evaluatedPromptTokens: r.evaluatedPromptTokens,
-    completionTokens: r.completionTokens,
-    ttftMs: r.ttftMs,
-    durationMs: r.durationMs,
-    tokensPerSecond: r.tokensPerSecond,
-    confidence: r.confidence,
-    sampler: r.sampler,
-    droppedMessages: r.droppedMessages,
-    stopReason: r.stopReason,
   };
 }

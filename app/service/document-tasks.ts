@@ -15,6 +15,7 @@ import { replyReserve, type Engine, type GenerateResult, type JsonSchema } from 
 import type { Chunk, DocumentRecord, Storage, UsageEventInput } from '../storage/index.js';
 import { decideAfter } from '../routing/index.js';
 import { Channel } from './channel.js';
+import { toStats } from './reply-stats.js';
 import type { CloudEscalation } from './cloud-escalation.js';
 import type { DocumentService } from './document-service.js';
 import type { ModelHost } from './model-host.js';
@@ -509,7 +510,7 @@ export class DocumentTasks {
             }
           : {},
       );
-      run.lastStats = stats(r, model);
+      run.lastStats = toStats(r, model);
       this.log(run, started, model, reason, r, null);
       return r;
     } catch (err) {
@@ -593,21 +594,4 @@ function markdownTable(columns: readonly string[], rows: readonly Record<string,
     `| ${columns.map(() => '---').join(' | ')} |`,
     ...rows.map((r) => `| ${columns.map((c) => esc(r[c])).join(' | ')} |`),
   ].join('\n');
-}
-
-function stats(r: GenerateResult, model: string): ReplyStats {
-  return {
-    model,
-    route: 'local',
-    promptTokens: r.promptTokens,
-    evaluatedPromptTokens: r.evaluatedPromptTokens,
-    completionTokens: r.completionTokens,
-    ttftMs: r.ttftMs,
-    durationMs: r.durationMs,
-    tokensPerSecond: r.tokensPerSecond,
-    confidence: r.confidence,
-    sampler: r.sampler,
-    droppedMessages: r.droppedMessages,
-    stopReason: r.stopReason,
-  };
 }

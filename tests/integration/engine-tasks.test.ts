@@ -99,6 +99,21 @@ describe('prompt lookup', () => {
     expect(next.evaluatedPromptTokens).toBeLessThan(next.promptTokens);
   });
 
+  it('with a JSON schema, lookup keeps the grammar and gives the same greedy JSON, drafting inside quoted values', async () => {
+    const { engine } = await load('never-stopping');
+    const schema = { type: 'object', properties: { numbers: { type: 'string', maxLength: 160 }, done: { type: 'boolean' } }, required: ['numbers', 'done'] } as const satisfies JsonSchema;
+    const prompt = `Copy the numbers:${LOOP.repeat(6)}`;
+    const plain = await engine.generate(task('json-look-off', prompt, { jsonSchema: schema, maxTokens: 120, ephemeral: true }));
+    const looked = await engine.generate(task('json-look-on', prompt, { jsonSchema: schema, maxTokens: 120, lookup: true, ephemeral: true }));
+    expect(looked.text).toBe(plain.text);
+    expect(looked.stopReason).toBe(plain.stopReason);
+    expect(looked.confidence).toEqual(plain.confidence);
+    const value = JSON.parse(looked.text) as { numbers: string; done: boolean };
+    expect(value.numbers.length).toBeGreaterThan(20);
+    expect(typeof value.done).toBe('boolean');
+    expect(looked.lookup!.validated).toBeGreaterThan(10);
+  });
+
   it('ends a reply at its end-of-generation token under lookup as without', async () => {
     const { engine, model } = await load('confident');
     const prompt = `Say: ${model.expectedReply} ${model.expectedReply}`;
