@@ -54,7 +54,10 @@ function watch(conversationId: string): void {
 }
 
 /** Drop or pick: each file becomes a chip at once, then uploads (browser) or attaches by path (desktop). */
-export async function attachFiles(files: readonly File[]): Promise<void> {
+export async function attachFiles(dropped: readonly File[]): Promise<void> {
+  const models = dropped.filter((f) => /\.gguf$/i.test(f.name));
+  for (const m of models) toast(`“${m.name}” is a model, not a document: load it in Settings (click the model name in the header).`, 'error');
+  const files = dropped.filter((f) => !models.includes(f));
   if (files.length === 0) return;
   let conversationId = get().activeId;
   if (!conversationId) {

@@ -27,9 +27,11 @@ export function DropZone({ enabled }: { enabled: boolean }) {
     };
     const drop = (e: DragEvent) => {
       if (!hasFiles(e)) return;
-      e.preventDefault();
       depth.current = 0;
       setOver(false);
+      // Already taken by a drop target inside the page (the model picker takes .gguf files).
+      if (e.defaultPrevented) return;
+      e.preventDefault();
       if (enabled) void attachFiles([...(e.dataTransfer?.files ?? [])]);
     };
     window.addEventListener('dragenter', enter);
