@@ -27,18 +27,24 @@ export function DropZone({ enabled }: { enabled: boolean }) {
     };
     const drop = (e: DragEvent) => {
       if (!hasFiles(e)) return;
+      e.preventDefault();
       depth.current = 0;
       setOver(false);
-      // Already taken by a drop target inside the page (the model picker takes .gguf files).
-      if (e.defaultPrevented) return;
-      e.preventDefault();
       if (enabled) void attachFiles([...(e.dataTransfer?.files ?? [])]);
     };
+    // Capture phase: the overlay goes whichever target takes the drop (the model picker stops it
+    // from reaching the window).
+    const reset = () => {
+      depth.current = 0;
+      setOver(false);
+    };
+    window.addEventListener('drop', reset, { capture: true });
     window.addEventListener('dragenter', enter);
     window.addEventListener('dragleave', leave);
     window.addEventListener('dragover', overHandler);
     window.addEventListener('drop', drop);
     return () => {
+      window.removeEventListener('drop', reset, { capture: true });
       window.removeEventListener('dragenter', enter);
       window.removeEventListener('dragleave', leave);
       window.removeEventListener('dragover', overHandler);

@@ -23,6 +23,8 @@ export function ModelGate({ compact = false }: { compact?: boolean }) {
   };
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
+    // This drop is for the model picker: the window's document drop zone must not take it too.
+    e.stopPropagation();
     setDragging(false);
     const file = e.dataTransfer.files[0];
     if (!canDrop || !file) return;
