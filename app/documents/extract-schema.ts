@@ -64,7 +64,9 @@ function bound(node: unknown, at: string, depth: number): unknown {
   const types = Array.isArray(node.type) ? node.type : [node.type];
   if (types.includes('string') && !('enum' in node) && !('const' in node)) {
     const max = typeof node.maxLength === 'number' ? Math.min(node.maxLength, 4000) : FIELD_MAX_CHARS;
-    out.maxLength = max;
+    // node-llama-cpp 3.21.1 fails to parse the grammar for a maxLength of exactly 2000 (1999 and
+    // 2001 work; found by the P10 bench): one character less changes nothing a person would see.
+    out.maxLength = max === 2000 ? 1999 : max;
   }
   if (types.includes('object') && node.properties !== undefined) {
     if (!isObject(node.properties)) throw refuse(at, '"properties" must be an object');

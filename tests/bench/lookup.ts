@@ -39,7 +39,7 @@ export async function benchLookup(log: (line: string) => void): Promise<{ ratio:
     lookup,
     ephemeral: true,
     // Extraction as Modest runs it: grammar-constrained JSON whose value quotes the note.
-    jsonSchema: { type: 'object', properties: { numbers: { type: 'string', maxLength: 2000 } }, required: ['numbers'] },
+    jsonSchema: { type: 'object', properties: { numbers: { type: 'string', maxLength: 1000 } }, required: ['numbers'] },
   });
 
   // One warm-up each, so the first measured run does not pay for page faults or a sequence swap.

@@ -98,6 +98,8 @@ describe('extraction schemas', () => {
     expect(props.lines!.maxItems).toBe(20);
     expect(((props.lines!.items as Record<string, unknown>).properties as Record<string, Record<string, unknown>>).item!.maxLength).toBe(4000);
     expect(plan.schema.required).toEqual(plan.columns);
+    const odd = schemaFromText('{"type":"object","properties":{"a":{"type":"string","maxLength":2000}}}');
+    expect((odd.schema.properties as Record<string, Record<string, unknown>>).a!.maxLength).toBe(1999);
   });
 
   it.each([
