@@ -163,3 +163,26 @@ describe('the contract over IPC', () => {
     }
   });
 });
+
+describe('documents over IPC', () => {
+  it('attaches a dropped file by its path, shows its progress to ready, and streams a task with citations', async () => {
+    const file = path.join(dataDir, 'notes.md');
+    fs.writeFileSync(file, '# Rent\n\nThe rent is nine hundred euros a month.\n\n# Pets\n\nNo pets are allowed.');
+    const conv = await client.createConversation({});
+    const doc = await client.addDocumentPath({ conversationId: conv.id, path: file });
+    expect(doc).toMatchObject({ name: 'notes.md', kind: 'md' });
+    let status = doc.status;
+    for (let i = 0; i < 400 && (status === 'queued' || status === 'indexing'); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      status = (await client.listDocuments({ conversationId: conv.id }))[0]!.status;
+    }
+    expect(status).toBe('ready');
+    const events = await drain(client.streams.documentTask({ conversationId: conv.id, documentIds: [doc.id], task: { kind: 'ask', question: 'What is the rent?' } }));
+    const done = events.at(-1);
+    expect(done?.type).toBe('done');
+    const message = (done as Extract<typeof done, { type: 'done' }>).message;
+    expect(message.content).toBe(expectedReply);
+    expect(message.task?.sources[0]?.label).toBe('part 1');
+    await expect(client.addDocumentPath({ conversationId: conv.id, path: path.join(dataDir, 'missing.pdf') })).rejects.toBeInstanceOf(AppError);
+  });
+});
