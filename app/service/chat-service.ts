@@ -3,6 +3,7 @@ import { AppError, logFault, type ChatEvent, type Escalation, type Message, type
 import type { Engine, GenerateResult, Turn } from '../inference/index.js';
 import { decideAfter, decideBefore, EarlyMonitor, type Decision } from '../routing/index.js';
 import type { Storage, UsageEventInput } from '../storage/index.js';
+import { ActiveReplies } from './active-replies.js';
 import { Channel } from './channel.js';
 import { toStats } from './reply-stats.js';
 import { documentsMayGoToCloud } from './document-tasks.js';
@@ -13,19 +14,12 @@ import { titleFromMessage } from './title.js';
 /** How often a streaming reply is written to disk, so a crash loses at most this much. */
 export const PARTIAL_SAVE_MS = 1000;
 
-interface Active {
-  conversationId: string;
-  controller: AbortController;
-  /** Settles once the reply is saved, however it ended (run() never rejects). */
-  finished: Promise<void>;
-}
-
 /**
  * The data flow of one reply: commit the user's message, stream the model's reply while saving it
  * as partial every second, then complete it and log one usage row. Stop keeps what was written.
  */
 export class ChatService {
-  private readonly active = new Map<string, Active>();
+  private readonly active = new ActiveReplies();
 
   constructor(
     private readonly storage: Storage,
@@ -34,21 +28,16 @@ export class ChatService {
   ) {}
 
   activeGenerations(): { conversationId: string; messageId: string }[] {
-    return [...this.active].map(([messageId, a]) => ({ messageId, conversationId: a.conversationId }));
+    return this.active.list();
   }
 
   stop(messageId: string): boolean {
-    const a = this.active.get(messageId);
-    if (!a) return false;
-    a.controller.abort(new Error('Stopped by the user.'));
-    return true;
+    return this.active.stop(messageId);
   }
 
   /** Graceful shutdown: every running reply ends as partial, and is saved so. */
-  async stopAll(): Promise<void> {
-    const running = [...this.active.values()];
-    for (const a of running) a.controller.abort(new Error('Modest is shutting down.'));
-    await Promise.all(running.map((a) => a.finished));
+  stopAll(): Promise<void> {
+    return this.active.stopAll();
   }
 
   async send(conversationId: string, text: string, signal: AbortSignal, toCloud = false): Promise<AsyncIterable<ChatEvent>> {
@@ -182,7 +171,7 @@ export class ChatService {
   }
 
   private assertIdle(conversationId: string): void {
-    for (const a of this.active.values()) if (a.conversationId === conversationId) throw new AppError('BUSY');
+    if (this.active.busy(conversationId)) throw new AppError('BUSY');
   }
 
 
@@ -535,10 +524,7 @@ export class ChatService {
         out.close();
       }
     };
-    // Registered before run() starts: its finally (which removes the entry) may run synchronously.
-    const entry: Active = { conversationId, controller, finished: Promise.resolve() };
-    this.active.set(assistant.id, entry);
-    entry.finished = run();
+    this.active.run(assistant.id, conversationId, controller, run);
     return out;
   }
 

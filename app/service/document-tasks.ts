@@ -14,6 +14,7 @@ import * as P from '../documents/prompts.js';
 import { replyReserve, type Engine, type GenerateResult, type JsonSchema } from '../inference/index.js';
 import type { Chunk, DocumentRecord, Storage, UsageEventInput } from '../storage/index.js';
 import { decideAfter } from '../routing/index.js';
+import { ActiveReplies } from './active-replies.js';
 import { Channel } from './channel.js';
 import { toStats } from './reply-stats.js';
 import type { CloudEscalation } from './cloud-escalation.js';
@@ -28,12 +29,6 @@ const SUMMARY_REPLY_TOKENS = 600;
 const ASK_REPLY_TOKENS = 512;
 const SEARCH_CANDIDATES = 40;
 const SAVE_EVERY_MS = 1000;
-
-interface Active {
-  conversationId: string;
-  controller: AbortController;
-  finished: Promise<void>;
-}
 
 interface Run {
   engine: Engine;
@@ -62,7 +57,7 @@ export interface DocumentTaskInput {
  * usage ledger, and runs under the same Stop as a chat reply.
  */
 export class DocumentTasks {
-  private readonly active = new Map<string, Active>();
+  private readonly active = new ActiveReplies();
   /** Map-reduce sequences at once; the bench sets 1 to measure what parallel decoding buys. */
   maxParallel = Number.POSITIVE_INFINITY;
 
@@ -75,24 +70,19 @@ export class DocumentTasks {
   ) {}
 
   activeGenerations(): { conversationId: string; messageId: string }[] {
-    return [...this.active].map(([messageId, a]) => ({ messageId, conversationId: a.conversationId }));
+    return this.active.list();
   }
 
   busy(conversationId: string): boolean {
-    return [...this.active.values()].some((a) => a.conversationId === conversationId);
+    return this.active.busy(conversationId);
   }
 
   stop(messageId: string): boolean {
-    const a = this.active.get(messageId);
-    if (!a) return false;
-    a.controller.abort(new Error('Stopped by the user.'));
-    return true;
+    return this.active.stop(messageId);
   }
 
-  async stopAll(): Promise<void> {
-    const running = [...this.active.values()];
-    for (const a of running) a.controller.abort(new Error('Modest is shutting down.'));
-    await Promise.all(running.map((a) => a.finished));
+  stopAll(): Promise<void> {
+    return this.active.stopAll();
   }
 
   /** Every check comes before the first write: a refused task leaves the conversation untouched. */
@@ -148,9 +138,7 @@ export class DocumentTasks {
         out.close();
       }
     };
-    const entry: Active = { conversationId: input.conversationId, controller, finished: Promise.resolve() };
-    this.active.set(message.id, entry);
-    entry.finished = work();
+    this.active.run(message.id, input.conversationId, controller, work);
     return out;
   }
 
