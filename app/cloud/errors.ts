@@ -2,7 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { AppError, type ProviderId } from '../contract/index.js';
 
-const NAMES: Record<ProviderId, string> = { openai: 'The OpenAI-compatible provider', anthropic: 'Anthropic' };
+const NAMES: Record<ProviderId, string> = { openai: 'The OpenAI-compatible provider', anthropic: 'Anthropic', huggingface: 'Hugging Face' };
 
 function isTimeout(err: unknown): boolean {
   return err instanceof OpenAI.APIConnectionTimeoutError || err instanceof Anthropic.APIConnectionTimeoutError;

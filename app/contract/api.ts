@@ -18,6 +18,7 @@ import {
   UsageSummarySchema,
 } from './schema.js';
 import { DocTaskSchema, DocumentSchema, PassageSchema } from './documents.js';
+import { CatalogIdSchema, DownloadSchema, InstalledModelSchema, ModelsOverviewSchema } from './models.js';
 
 /**
  * The whole API, once. Each call has an input schema (checked at every transport boundary) and an
@@ -38,6 +39,28 @@ export const calls = {
     output: ModelStateSchema,
   },
   unloadModel: { input: Empty, output: ModelStateSchema },
+  /** The catalog labelled for this machine, installed models, downloads, disk and hardware. */
+  getModels: { input: Empty, output: ModelsOverviewSchema },
+  /**
+   * Starts (or resumes) a catalog model's download once the checks before it pass: the license
+   * for gated models, the token, free disk, and that the server answers with the expected size.
+   */
+  downloadModel: {
+    input: z.object({ catalogId: CatalogIdSchema, acceptLicense: z.boolean().optional() }).strict(),
+    output: DownloadSchema,
+  },
+  /** Stops a download and keeps the partial file, so Resume continues from it. */
+  pauseDownload: { input: z.object({ catalogId: CatalogIdSchema }).strict(), output: DownloadSchema },
+  /** Stops a download and deletes the partial file. */
+  cancelDownload: { input: z.object({ catalogId: CatalogIdSchema }).strict(), output: z.object({}) },
+  /** Checks a .gguf on this computer, then brings it into the models folder (a hard link when it can). */
+  importModel: {
+    input: z.object({ path: z.string().trim().min(1, 'Give the path of a .gguf file.').max(4096) }).strict(),
+    output: InstalledModelSchema,
+  },
+  deleteModel: { input: z.object({ id: z.string().min(1).max(255) }).strict(), output: z.object({ freedBytes: z.number() }) },
+  /** Measures the loaded model again at each thread count, stores the choice and reloads with it. */
+  retuneModel: { input: Empty, output: ModelStateSchema },
   updateSettings: { input: SettingsSchema.partial().strict(), output: SettingsSchema },
   /** Saves a cloud API key through the OS secret store; refused where keys are environment-only. */
   setApiKey: {

@@ -71,6 +71,22 @@ export const ERROR_CODES = {
   DOC_NOT_FOUND: { status: 404, message: 'That document no longer exists.' },
   DOC_NOT_READY: { status: 409, message: 'This document is still being indexed. Try again when it is ready.' },
   DOC_CANCELLED: { status: 409, message: 'Stopped.' },
+  CATALOG_INVALID: { status: 500, message: 'The model catalog is damaged, so no models can be offered for download.' },
+  CATALOG_UNKNOWN: { status: 404, message: 'That model is not in the catalog.' },
+  LICENSE_NOT_ACCEPTED: { status: 400, message: 'This model is gated: accept its license before downloading it.' },
+  HF_TOKEN_REQUIRED: {
+    status: 401,
+    message: 'This model is gated: Hugging Face serves it only with a token from an account that accepted its license. Add your token in Models.',
+  },
+  DOWNLOAD_DENIED: { status: 403, message: 'Hugging Face refused the download. Accept the model license on its page, and check your token.' },
+  DOWNLOAD_NOT_FOUND: { status: 404, message: 'The server has no file at that address (404).' },
+  DOWNLOAD_UNREACHABLE: { status: 502, message: 'The download server cannot be reached. Check your internet connection, then try again.' },
+  DOWNLOAD_FAILED: { status: 502, message: 'The download failed.' },
+  DOWNLOAD_STALLED: { status: 504, message: 'The download stopped receiving data. What was downloaded is kept: press Resume to continue.' },
+  DOWNLOAD_SIZE_MISMATCH: { status: 422, message: 'The downloaded file has the wrong size, so it was deleted.' },
+  DOWNLOAD_CHECKSUM_MISMATCH: { status: 422, message: 'The downloaded file does not match its published checksum, so it was deleted.' },
+  DISK_FULL: { status: 507, message: 'There is not enough free disk space for this model.' },
+  MODEL_IN_USE: { status: 409, message: 'That model is loaded. Unload it or load another one first.' },
   INTERNAL: { status: 500, message: 'Something went wrong inside Modest.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -5,6 +5,7 @@ export const MAX_MESSAGE_CHARS = 2_000_000;
 
 import { IdSchema } from './ids.js';
 import { DocTaskInfoSchema } from './documents.js';
+import { TuningSchema } from './models.js';
 
 export { IdSchema };
 
@@ -115,14 +116,28 @@ export const ModelInfoSchema = z.object({
   /** Why the context differs from what was asked, in words; null when it does not. */
   contextNote: z.string().nullable(),
   threads: z.number().int(),
+  batchSize: z.number().int(),
   sequences: z.number().int(),
   chatTemplate: z.string(),
+  /** What runs it, in words: "CPU", or the GPU backend with the layers it holds. */
+  backend: z.string(),
+  gpuLayers: z.number().int(),
+  /** Why the GPU is not used when one was expected (init failed, not enough VRAM), else null. */
+  gpuNote: z.string().nullable(),
+  /** The measured thread choice in force; null when threads were set by hand. */
+  tuning: TuningSchema.nullable(),
 });
 export type ModelInfo = z.infer<typeof ModelInfoSchema>;
 
 export const ModelStateSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('none') }),
-  z.object({ state: z.literal('loading'), path: z.string(), progress: z.number().min(0).max(1) }),
+  z.object({
+    state: z.literal('loading'),
+    path: z.string(),
+    progress: z.number().min(0).max(1),
+    /** tuning: measuring the fastest thread count on this machine (the first load of a model). */
+    phase: z.enum(['loading', 'tuning']).optional(),
+  }),
   z.object({ state: z.literal('ready'), model: ModelInfoSchema }),
   z.object({ state: z.literal('error'), path: z.string(), code: z.string(), message: z.string() }),
 ]);
@@ -140,10 +155,19 @@ export type PriceTable = z.infer<typeof PriceTableSchema>;
 export const EscalationModeSchema = z.enum(['off', 'ask', 'auto']);
 
 export const SettingsSchema = z.object({
-  /** CPU threads for inference; 0 picks a default for this machine. */
+  /** CPU threads for inference; 0 measures the best count on the first load of each model. */
   threads: z.number().int().min(0).max(256),
-  /** Tokens of context per conversation; clamped to what the model was trained for. */
-  contextSize: z.number().int().min(256).max(1_048_576),
+  /**
+   * Tokens of context per conversation; 0 chooses the largest that fits in memory (up to 8,192).
+   * Always clamped to what the model was trained for.
+   */
+  contextSize: z
+    .number()
+    .int()
+    .max(1_048_576)
+    .refine((n) => n === 0 || n >= 256, 'Use 0 (fit automatically) or at least 256 tokens.'),
+  /** auto: use a GPU when llama.cpp finds one (CUDA, Vulkan, Metal), else the CPU. cpu: never a GPU. */
+  gpu: z.enum(['auto', 'cpu']),
   /** Conversations whose KV cache is kept warm at once. */
   sequences: z.number().int().min(1).max(16),
   maxReplyTokens: z.number().int().min(1).max(32_768),
@@ -178,7 +202,8 @@ export type Settings = z.infer<typeof SettingsSchema>;
 
 export const DEFAULT_SETTINGS: Settings = {
   threads: 0,
-  contextSize: 4096,
+  contextSize: 0,
+  gpu: 'auto',
   sequences: 4,
   maxReplyTokens: 1024,
   regenerateTemperature: 0.7,
@@ -198,8 +223,8 @@ export const DEFAULT_SETTINGS: Settings = {
   prices: {},
 };
 
-/** Cloud providers whose API key Modest can hold (used by escalation). */
-export const ProviderIdSchema = z.enum(['openai', 'anthropic']);
+/** Services whose key Modest can hold: the cloud providers (escalation) and Hugging Face (gated model downloads). */
+export const ProviderIdSchema = z.enum(['openai', 'anthropic', 'huggingface']);
 export type ProviderId = z.infer<typeof ProviderIdSchema>;
 
 export const KeyStatusSchema = z.object({

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import {
-  getLlama,
   InputLookupTokenPredictor,
   InsufficientMemoryError,
   LlamaGrammarEvaluationState,
-  LlamaLogLevel,
   resolveChatWrapper,
   type ChatHistoryItem,
   type ChatWrapper,
@@ -22,19 +20,30 @@ import {
 import { AppError, type Confidence, type ModelInfo, type Sampler } from '../contract/index.js';
 import { batchPlan } from './batching.js';
 import { ConfidenceAccumulator, marginOfTopTwo } from './confidence.js';
-import { resolveContextSize } from './context-size.js';
+import { acquireBackend, type GpuChoice } from './backend.js';
+import { chooseContextSize, resolveContextSize } from './context-size.js';
 import { fitHistory, replyReserve, type Turn } from './fit-history.js';
 import { checkModelFile } from './gguf-check.js';
 import { SequencePool } from './sequence-pool.js';
 import { TextStream } from './text-stream.js';
+import { threadCandidates, tuneThreads, type TuningResult } from './tuning.js';
 
 export interface EngineOptions {
   modelPath: string;
-  /** Exact thread count (already resolved from settings). */
+  /** Exact thread count (already resolved from settings); ignored when `tune` is set. */
   threads: number;
+  /** Tokens per llama.cpp batch; default 512 (or the tuned size). */
+  batchSize?: number;
+  /** 0 chooses the largest context that fits in free memory (up to 8,192). */
   contextSize: number;
   sequences: number;
-  onProgress?: (fraction: number) => void;
+  /** Default `cpu`. */
+  gpu?: GpuChoice;
+  /** Measure the thread count (and batch size) before creating the context; see tuning.ts. */
+  tune?: boolean;
+  /** A stored tuning this load follows; reported back in `info.tuning`. */
+  tuning?: ModelInfo['tuning'];
+  onProgress?: (fraction: number, phase?: 'loading' | 'tuning') => void;
   /** Free memory as the load check sees it; injectable so the refusal can be tested. */
   availableMemory?: () => number;
 }
@@ -99,22 +108,6 @@ export interface GenerateHooks {
   onToken?(probability: number): void;
 }
 
-let llamaPromise: Promise<Llama> | undefined;
-
-/** One llama.cpp instance per process; `maxThreads: 0` makes each context's thread count exact. */
-export function sharedLlama(): Promise<Llama> {
-  llamaPromise ??= getLlama({
-    gpu: false,
-    build: 'never',
-    maxThreads: 0,
-    logLevel: LlamaLogLevel.error,
-    logger: (level, message) => {
-      if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) console.error(`[llama.cpp] ${message.trimEnd()}`);
-    },
-  });
-  return llamaPromise;
-}
-
 /**
  * A loaded model with a pool of context sequences, one KV cache per warm conversation.
  * Generation runs in one pass with per-token confidence: no second evaluation, no chat session.
@@ -135,34 +128,70 @@ export class LocalEngine {
 
   static async load(opts: EngineOptions): Promise<LocalEngine> {
     const file = await checkModelFile(opts.modelPath);
-    const { size: contextSize, note } = resolveContextSize(opts.contextSize, file.trainContextSize);
-    const llama = await sharedLlama();
-
+    const { llama, note: backendNote } = await acquireBackend(opts.gpu ?? 'cpu');
+    const onGpu = llama.gpu !== false;
     const free = (opts.availableMemory ?? os.freemem)();
-    const needed = await estimateMemory(llama, file.info, contextSize, opts.sequences);
-    if (needed > free) {
-      throw new AppError('MODEL_OUT_OF_MEMORY', {
-        message: `This model needs about ${gib(needed)} of memory with a ${contextSize.toLocaleString('en-US')}-token context, but only ${gib(free)} is free. Close other apps, lower the context size, or pick a smaller model.`,
-      });
+    const estimate = (size: number) => estimateMemory(llama, file.info, size, opts.sequences);
+
+    // On a GPU, node-llama-cpp fits the layers to free VRAM itself; the RAM check is for the CPU.
+    const { size: contextSize, note } =
+      opts.contextSize === 0 && !onGpu
+        ? await chooseContextSize(file.trainContextSize, estimate, free)
+        : resolveContextSize(opts.contextSize === 0 ? Math.min(8192, file.trainContextSize ?? 8192) : opts.contextSize, file.trainContextSize);
+    if (!onGpu) {
+      const needed = await estimate(contextSize);
+      if (needed > free) {
+        throw new AppError('MODEL_OUT_OF_MEMORY', {
+          message: `This model needs about ${gib(needed)} of memory with a ${contextSize.toLocaleString('en-US')}-token context, but only ${gib(free)} is free. Close other apps, lower the context size, or pick a smaller model.`,
+        });
+      }
     }
 
+    const loadShare = opts.tune ? 0.6 : 1;
+    let gpuNote = backendNote;
     let model: LlamaModel;
     try {
       model = await llama.loadModel({
         modelPath: file.path,
-        gpuLayers: 0,
-        onLoadProgress: opts.onProgress,
+        gpuLayers: onGpu ? 'auto' : 0,
+        onLoadProgress: (f) => opts.onProgress?.(f * loadShare, 'loading'),
       });
     } catch (err) {
-      throw mapLoadError(err, file.architecture);
+      if (!onGpu) throw mapLoadError(err, file.architecture);
+      // The GPU could not take it (too little VRAM, a driver fault): the CPU still can.
+      gpuNote = `The GPU could not load this model (${String(err instanceof Error ? err.message : err).slice(0, 160)}), so it runs on the CPU.`;
+      try {
+        model = await llama.loadModel({ modelPath: file.path, gpuLayers: 0, onLoadProgress: (f) => opts.onProgress?.(f * loadShare, 'loading') });
+      } catch (err2) {
+        throw mapLoadError(err2, file.architecture);
+      }
     }
+
+    let tuning: ModelInfo['tuning'] = opts.tuning ?? null;
+    let threads = opts.tuning?.threads ?? opts.threads;
+    let batchSize = opts.tuning?.batchSize ?? opts.batchSize ?? 512;
+    if (opts.tune) {
+      try {
+        const result: TuningResult = await tuneThreads(model, {
+          candidates: threadCandidates(os.availableParallelism()),
+          onProgress: (f) => opts.onProgress?.(loadShare + f * (1 - loadShare), 'tuning'),
+        });
+        tuning = { ...result, tunedAt: Date.now() };
+        threads = result.threads;
+        batchSize = result.batchSize;
+      } catch (err) {
+        await model.dispose();
+        throw mapLoadError(err, file.architecture);
+      }
+    }
+
     let context: LlamaContext;
     try {
       context = await model.createContext({
         contextSize,
         sequences: opts.sequences,
-        threads: opts.threads,
-        batchSize: Math.min(512, contextSize),
+        threads,
+        batchSize: Math.min(batchSize, contextSize),
         batching: { itemPrioritizationStrategy: batchPlan },
       });
     } catch (err) {
@@ -172,6 +201,7 @@ export class LocalEngine {
     // Resolving the wrapper reads the Jinja template; doing it per reply cost ~0.4 s each time.
     const chatWrapper = resolveChatWrapper(model);
     const sequences = Array.from({ length: opts.sequences }, () => context.getSequence());
+    const layers = model.fileInsights.totalLayers;
     const info: ModelInfo = {
       path: file.path,
       name: file.name,
@@ -180,9 +210,14 @@ export class LocalEngine {
       trainContextSize: file.trainContextSize ?? contextSize,
       contextSize: context.contextSize,
       contextNote: note,
-      threads: opts.threads,
+      threads,
+      batchSize: context.batchSize,
       sequences: opts.sequences,
       chatTemplate: chatWrapper.wrapperName,
+      backend: onGpu && model.gpuLayers > 0 ? `${String(llama.gpu).toUpperCase()} · ${model.gpuLayers} of ${layers} layers on the GPU` : 'CPU',
+      gpuLayers: model.gpuLayers,
+      gpuNote,
+      tuning,
     };
     return new LocalEngine(llama, model, context, chatWrapper, new SequencePool(sequences), info, tokenizerIdOf(model));
   }

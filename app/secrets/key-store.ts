@@ -20,10 +20,15 @@ export interface KeyStore {
 export const KEYS_FILE = 'keys.json';
 
 /** The conventional variables, so keys a person already exports for other tools just work. */
-export const ENV_VARS: Record<ProviderId, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
+export const ENV_VARS: Record<ProviderId, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY', huggingface: 'HF_TOKEN' };
 
 const PROVIDERS = ProviderIdSchema.options;
 const KeysFileSchema = z.object({ version: z.literal(1), keys: z.partialRecord(ProviderIdSchema, z.string()) });
+
+/** "A, B or C". */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
 
 function fromEnv(env: NodeJS.ProcessEnv, provider: ProviderId): string | null {
   const v = env[ENV_VARS[provider]]?.trim();
@@ -42,7 +47,7 @@ export function createEnvKeyStore(reason: string, env: NodeJS.ProcessEnv = proce
     envVars: ENV_VARS,
   });
   const refuse = (): never => {
-    throw new AppError('KEYS_ENV_ONLY', { message: `API keys cannot be saved here because ${reason}. Set ${Object.values(ENV_VARS).join(' or ')} instead, then restart Modest.` });
+    throw new AppError('KEYS_ENV_ONLY', { message: `API keys cannot be saved here because ${reason}. Set ${orList(Object.values(ENV_VARS))} instead, then restart Modest.` });
   };
   return { status, get: (p) => fromEnv(env, p), set: refuse, delete: refuse };
 }

@@ -9,6 +9,7 @@ import { DocumentTasks } from './document-tasks.js';
 import { taskFromChat } from './document-intent.js';
 import { CloudEscalation } from './cloud-escalation.js';
 import { ModelHost } from './model-host.js';
+import { ModelManager, type ModelManagerOptions } from './model-manager.js';
 
 export const VERSION = '0.1.0';
 
@@ -16,6 +17,7 @@ export interface Core {
   api: ApiHandlers;
   chat: ChatService;
   models: ModelHost;
+  manager: ModelManager;
   storage: Storage;
   keys: KeyStore;
   documents: DocumentService;
@@ -27,7 +29,7 @@ export interface Core {
 }
 
 /** Settings that only take effect when the model is loaded again. */
-const RELOAD_KEYS: readonly (keyof Settings)[] = ['threads', 'contextSize', 'sequences'];
+const RELOAD_KEYS: readonly (keyof Settings)[] = ['threads', 'contextSize', 'sequences', 'gpu'];
 
 /** The application core behind the contract: transport-free, so HTTP and IPC serve the same object. */
 export interface CoreOptions {
@@ -36,11 +38,15 @@ export interface CoreOptions {
   shell?: 'desktop' | 'browser';
   /** Where cloud API keys live. Only the desktop shell can reach the OS secret store. */
   keys?: KeyStore;
+  /** The model manager's catalog, download endpoint and test hooks. */
+  models?: ModelManagerOptions;
 }
 
 export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
   const keys = opts.keys ?? createEnvKeyStore('the browser mode cannot reach the operating system’s secret store');
-  const models = new ModelHost(opts.availableMemory);
+  const models = new ModelHost(opts.availableMemory, storage.models);
+  const manager = new ModelManager(storage, keys, () => storage.settings.get().gpu, () => models.current?.info.path ?? null, opts.models);
+  void manager.start().catch((err: unknown) => console.error('Resuming model downloads failed:', err));
   const cloud = new CloudEscalation(storage, keys);
   const chat = new ChatService(storage, models, cloud);
   const documents = new DocumentService(storage, () => models.current);
@@ -87,6 +93,25 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
           throw new AppError('CONFLICT', { message: 'Stop the reply in progress before switching models.' });
         }
         return models.load(path, storage.settings.get());
+      },
+      getModels: async () => manager.overview(),
+      downloadModel: async ({ catalogId, acceptLicense }) => manager.download(catalogId, { acceptLicense }),
+      pauseDownload: async ({ catalogId }) => manager.pause(catalogId),
+      cancelDownload: async ({ catalogId }) => {
+        await manager.cancel(catalogId);
+        return {};
+      },
+      importModel: async ({ path }) => manager.importFile(path),
+      deleteModel: async ({ id }) => manager.remove(id),
+      retuneModel: async () => {
+        const loaded = models.current;
+        if (!loaded) throw new AppError('NO_MODEL');
+        if (running().length > 0) throw new AppError('CONFLICT', { message: 'Stop the reply in progress before re-tuning.' });
+        const settings = storage.settings.get();
+        if (settings.threads !== 0) {
+          throw new AppError('BAD_REQUEST', { message: `Threads are set by hand (${settings.threads}). Set them to 0 ("measure") in Settings to tune them.` });
+        }
+        return models.load(loaded.info.path, settings, { retune: true });
       },
       unloadModel: async () => {
         if (running().length > 0) {
@@ -174,6 +199,7 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
     api,
     chat,
     models,
+    manager,
     storage,
     keys,
     documents,
@@ -183,6 +209,7 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
       await chat.stopAll();
       await tasks.stopAll();
       await documents.close();
+      await manager.close();
       await models.dispose();
       storage.close();
     },

@@ -1,1 +1,1 @@
-export { createCore, VERSION, type Core } from './api.js';
+export { createCore, VERSION, type Core, type CoreOptions } from './api.js';

@@ -1,5 +1,13 @@
-import { AppError, type ModelState, type Settings } from '../contract/index.js';
+import fs from 'node:fs/promises';
+import { AppError, type ModelState, type Settings, type Tuning } from '../contract/index.js';
 import { RemoteEngine, resolveThreads, type Engine } from '../inference/index.js';
+import { machineKey, modelKey } from '../models/index.js';
+
+/** Where measured thread choices are kept, per model file and machine. */
+export interface TuningStore {
+  tuning(modelKey: string, machineKey: string): Tuning | null;
+  saveTuning(modelKey: string, machineKey: string, tuning: Tuning): void;
+}
 
 /**
  * Owns the one loaded model and its state as the UI sees it (none, loading with progress, ready,
@@ -10,7 +18,10 @@ export class ModelHost {
   private state: ModelState = { state: 'none' };
   private loading: Promise<ModelState> | null = null;
 
-  constructor(private readonly availableMemory?: () => number) {}
+  constructor(
+    private readonly availableMemory?: () => number,
+    private readonly tunings?: TuningStore,
+  ) {}
 
   get status(): ModelState {
     return this.state;
@@ -28,21 +39,31 @@ export class ModelHost {
     return this.engine;
   }
 
-  async load(path: string, settings: Settings): Promise<ModelState> {
+  /**
+   * Threads 0 means "measured": the stored choice for this model on this machine, or, on its
+   * first load (or `retune`), a short measured run before the context is made.
+   */
+  async load(path: string, settings: Settings, opts: { retune?: boolean } = {}): Promise<ModelState> {
     if (this.loading) throw new AppError('MODEL_LOADING');
-    this.state = { state: 'loading', path, progress: 0 };
+    this.state = { state: 'loading', path, progress: 0, phase: 'loading' };
     const run = (async (): Promise<ModelState> => {
       try {
+        const keys = settings.threads === 0 && this.tunings ? await tuningKeys(path, settings.gpu) : null;
+        const stored = keys && !opts.retune ? this.tunings!.tuning(keys.model, keys.machine) : null;
         const engine = await RemoteEngine.load({
           modelPath: path,
           threads: resolveThreads(settings.threads),
           contextSize: settings.contextSize,
           sequences: settings.sequences,
+          gpu: settings.gpu,
+          tune: keys !== null && stored === null,
+          tuning: stored ?? undefined,
           availableMemory: this.availableMemory,
-          onProgress: (progress) => {
-            if (this.state.state === 'loading') this.state = { state: 'loading', path, progress };
+          onProgress: (progress, phase) => {
+            if (this.state.state === 'loading') this.state = { state: 'loading', path, progress, phase };
           },
         });
+        if (keys && stored === null && engine.info.tuning) this.tunings!.saveTuning(keys.model, keys.machine, engine.info.tuning);
         const previous = this.engine;
         this.engine = engine;
         this.state = { state: 'ready', model: engine.info };
@@ -78,5 +99,14 @@ export class ModelHost {
     await this.loading?.catch(() => undefined);
     await this.engine?.dispose();
     this.engine = null;
+  }
+}
+
+async function tuningKeys(path: string, gpu: Settings['gpu']): Promise<{ model: string; machine: string } | null> {
+  try {
+    const { size } = await fs.stat(path);
+    return { model: modelKey(path, size), machine: machineKey(gpu) };
+  } catch {
+    return null; // the load reports the missing file with its own words
   }
 }

@@ -16,3 +16,4 @@ export type {
   UsageRepo,
 } from './types.js';
 export type { Chunk, ChunkHit, ChunkInput, DocFile, DocumentRecord, DocumentRepo } from './documents.js';
+export type { DownloadRecord, ModelFileRecord, ModelRepo } from './models.js';

@@ -6,6 +6,7 @@ import { ensureWritableDir, unwritable } from './data-dir.js';
 import { createDeleteAll } from './delete-all.js';
 import { createDocumentRepo } from './documents.js';
 import { createExporter } from './export.js';
+import { createModelRepo } from './models.js';
 import { createLabelRepo } from './labels.js';
 import { createUsageCsv, createUsageSummary } from './usage-summary.js';
 import { acquireDataDirLock, type DataDirLock } from './lock.js';
@@ -79,6 +80,7 @@ function assemble(db: Database.Database, lock: DataDirLock, dataDir: string, dbP
     usage: createUsageRepo(db),
     labels: createLabelRepo(db, now),
     documents: createDocumentRepo(db, now),
+    models: createModelRepo(db, now),
     settings: createSettingsRepo(db),
     search: createSearch(db),
     usageSummary: createUsageSummary(db),

@@ -120,6 +120,7 @@ export interface ExportFile {
 }
 
 import type { DocumentRepo } from './documents.js';
+import type { ModelRepo } from './models.js';
 
 export interface Storage {
   readonly dataDir: string;
@@ -131,6 +132,7 @@ export interface Storage {
   usage: UsageRepo;
   labels: LabelRepo;
   documents: DocumentRepo;
+  models: ModelRepo;
   settings: SettingsRepo;
   search(query: string, limit?: number): SearchHit[];
   /** The dashboard for [from, to); local tokens are priced at `price` for the all-cloud counterfactual. */

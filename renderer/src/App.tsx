@@ -11,6 +11,7 @@ import { DocumentBar } from './components/DocumentBar.js';
 import { DropZone } from './components/DropZone.js';
 import { PassageDialog } from './components/PassageDialog.js';
 import { ModelGate } from './components/ModelGate.js';
+import { ModelsDialog } from './components/ModelsDialog.js';
 import { PreviewDialog } from './components/PreviewDialog.js';
 import { NoToken } from './components/NoToken.js';
 import { SettingsPanel } from './components/SettingsPanel.js';
@@ -85,6 +86,7 @@ function ChatWindow() {
         <ChatBody />
       </main>
       <SettingsPanel />
+      <ModelsDialog />
       <PreviewDialog />
       <DocTaskDialog />
       <PassageDialog />
@@ -116,7 +118,7 @@ function ChatBody() {
           ) : missing ? (
             <p className="hint center">This conversation could not be loaded yet.</p>
           ) : modelReady ? (
-            <Welcome />
+            <ChatWelcome />
           ) : (
             <ModelGate />
           )}
@@ -144,7 +146,7 @@ function ChatBody() {
   );
 }
 
-function Welcome() {
+function ChatWelcome() {
   const name = useApp((s) => (s.status?.model.state === 'ready' ? s.status.model.model.name : ''));
   return (
     <div className="welcome">

@@ -1,6 +1,7 @@
 import type { DocumentInfo, DocTask } from '../../app/contract/index.js';
 import { attempt, focusComposer, handleCommon, runDocumentTask, toast, upsertConversation } from './actions.js';
 import { api, desktop, errorMessage, getToken, isAbortError } from './api.js';
+import { importAndLoad } from './models.js';
 import { store, type Upload } from './state.js';
 import { uploadFile } from './transport/upload.js';
 
@@ -56,7 +57,16 @@ function watch(conversationId: string): void {
 /** Drop or pick: each file becomes a chip at once, then uploads (browser) or attaches by path (desktop). */
 export async function attachFiles(dropped: readonly File[]): Promise<void> {
   const models = dropped.filter((f) => /\.gguf$/i.test(f.name));
-  for (const m of models) toast(`“${m.name}” is a model, not a document: load it in Settings (click the model name in the header).`, 'error');
+  for (const m of models) {
+    // The desktop app knows where the file is: bring it in as a model and load it.
+    const path = desktop ? desktop.pathForFile(m) : '';
+    if (path) {
+      toast(`Adding the model “${m.name}”…`);
+      void importAndLoad(path).then((err) => err && toast(err, 'error'));
+    } else {
+      toast(`“${m.name}” is a model, not a document. To use it, open Settings → Download models… and type its path.`, 'error');
+    }
+  }
   const files = dropped.filter((f) => !models.includes(f));
   if (files.length === 0) return;
   let conversationId = get().activeId;

@@ -1,4 +1,4 @@
-import type { CloudPreview, Conversation, DocumentInfo, Message, Passage, SearchHit, Status } from '../../app/contract/index.js';
+import type { CloudPreview, Conversation, DocumentInfo, Message, ModelsOverview, Passage, SearchHit, Status } from '../../app/contract/index.js';
 import { createStore, useSelector } from './lib/store.js';
 
 /** A reply being written in one conversation, as this window sees it. */
@@ -61,6 +61,23 @@ export interface AppState {
   passage: { chunkId: number; data: Passage | null; error: string | null } | null;
   /** The Ask / Extract form for these documents. */
   docDialog: { kind: 'ask' | 'extract'; documentIds: string[] } | null;
+  /** The model manager: catalog, installed files, downloads (see models.ts). */
+  models: ModelsSlice;
+}
+
+export interface ModelsSlice {
+  /** The last getModels answer; null until the first one arrives. */
+  overview: ModelsOverview | null;
+  /** Why the overview could not be read (shown where it would be). */
+  error: string | null;
+  /** Why a download could not start or resume (license, token, disk…), by catalog id. */
+  startErrors: Record<string, string>;
+  /** Catalog ids with a download, pause or cancel call on its way. */
+  busy: Record<string, boolean>;
+  /** A retuneModel call is measuring. */
+  retuning: boolean;
+  /** The model catalog dialog ("Download models…", "Choose a model…"). */
+  catalogOpen: boolean;
 }
 
 export interface Upload {
@@ -100,6 +117,7 @@ export const initialState: AppState = {
   taskProgress: {},
   passage: null,
   docDialog: null,
+  models: { overview: null, error: null, startErrors: {}, busy: {}, retuning: false, catalogOpen: false },
 };
 
 export const store = createStore<AppState>(initialState);

@@ -225,7 +225,7 @@ describe('chat window (confident model)', () => {
     const dialog = page.getByRole('dialog', { name: 'Settings' });
     await dialog.getByRole('heading', { name: 'Cloud API keys' }).waitFor();
     expect(await dialog.getByTestId('key-storage-note').innerText()).toBe(
-      'API keys are read only from environment variables (OPENAI_API_KEY, ANTHROPIC_API_KEY), because the browser mode cannot reach the operating system’s secret store.',
+      'API keys are read only from environment variables (OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN), because the browser mode cannot reach the operating system’s secret store.',
     );
     expect(await dialog.locator('input[type=password]').count()).toBe(0);
     await page.keyboard.press('Escape');

@@ -122,7 +122,7 @@ describe('browser-mode HTTP contract', () => {
   it('refuses to save an API key in the browser mode, saying where keys come from instead', async () => {
     const res = await raw('/api/call/setApiKey', JSON.stringify({ provider: 'openai', key: 'sk-test-0123456789' }));
     expect(res.status).toBe(409);
-    expect(res.body.error).toEqual({ code: 'KEYS_ENV_ONLY', message: expect.stringContaining('Set OPENAI_API_KEY or ANTHROPIC_API_KEY instead') });
+    expect(res.body.error).toEqual({ code: 'KEYS_ENV_ONLY', message: expect.stringContaining('Set OPENAI_API_KEY, ANTHROPIC_API_KEY or HF_TOKEN instead') });
     expect(fs.readdirSync(dataDir)).not.toContain('keys.json');
     const status = await client.getStatus({});
     expect(status.shell).toBe('browser');

@@ -53,6 +53,10 @@ const seeds: Record<number, (db: BetterSqlite3.Database) => void> = {
     seeds[3]!(db);
     db.prepare("UPDATE messages SET escalation_json = NULL WHERE id = 'm2'").run();
   },
+  5: (db) => {
+    seeds[4]!(db);
+    db.prepare("UPDATE messages SET task_json = NULL WHERE id = 'm1'").run();
+  },
 };
 
 describe('migrations', () => {
@@ -132,6 +136,14 @@ describe('migrations', () => {
     });
     expect(s.documents.search(['f'.repeat(64)], 'invoice', 5)).toHaveLength(1);
     expect(s.documents.list('c1').map((d) => d.id)).toEqual([doc.id]);
+    // 006: no models yet; files, downloads and tunings can be recorded.
+    expect(s.models.files()).toEqual([]);
+    s.models.addFile({ id: 'a.gguf', name: 'A', sizeBytes: 9, source: 'import', catalogId: null, sha256: null });
+    s.models.saveDownload({ catalogId: 'x', fileName: 'x.gguf', url: 'http://h/x.gguf', totalBytes: 10, state: 'paused' });
+    const tuning = { threads: 2, batchSize: 256, tokensPerSecond: 30, trials: [{ threads: 2, tokensPerSecond: 30 }], tunedAt: 5 };
+    s.models.saveTuning('a.gguf:9', 'machine', tuning);
+    expect([s.models.files().map((f) => f.id), s.models.downloads().map((d) => d.state), s.models.tuning('a.gguf:9', 'machine')]).toEqual([['a.gguf'], ['paused'], tuning]);
+    expect(s.models.tuning('a.gguf:9', 'other machine')).toBeNull();
     s.close();
     const check = new Database(path.join(dir, DB_FILE), { readonly: true });
     expect(schemaVersion(check)).toBe(LATEST_VERSION);

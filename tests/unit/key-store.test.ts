@@ -33,7 +33,7 @@ describe('encrypted key store (desktop, OS secret store)', () => {
   it('saves keys encrypted: the file never holds the key, and a new process reads it back', () => {
     const cipher = aesCipher();
     const store = createEncryptedKeyStore(dir, cipher, {});
-    expect(store.set('openai', KEY).providers).toEqual({ openai: 'saved', anthropic: 'none' });
+    expect(store.set('openai', KEY).providers).toEqual({ openai: 'saved', anthropic: 'none', huggingface: 'none' });
     const raw = fs.readFileSync(path.join(dir, KEYS_FILE), 'utf8');
     expect(raw).not.toContain(KEY);
     expect(raw).not.toContain('TOPSECRET');
@@ -73,7 +73,7 @@ describe('environment-only key store (browser mode, Linux basic_text)', () => {
     expect(store.get('anthropic')).toBeNull();
     const status = store.status();
     expect(status).toMatchObject({ storage: 'env-only', providers: { openai: 'environment', anthropic: 'none' } });
-    expect(status.note).toBe('API keys are read only from environment variables (OPENAI_API_KEY, ANTHROPIC_API_KEY), because no secret service is running.');
+    expect(status.note).toBe('API keys are read only from environment variables (OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN), because no secret service is running.');
     expect(() => store.set('openai', KEY)).toThrow(expect.objectContaining({ code: 'KEYS_ENV_ONLY', message: expect.stringContaining('no secret service is running') }));
     expect(() => store.delete('openai')).toThrow(expect.objectContaining({ code: 'KEYS_ENV_ONLY' }));
     expect(fs.readdirSync(dir)).toEqual([]);

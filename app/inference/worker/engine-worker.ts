@@ -24,7 +24,7 @@ const need = () => {
 port.on('message', (m: ToWorker) => {
   switch (m.type) {
     case 'load':
-      LocalEngine.load({ ...m.opts, availableMemory: () => m.availableMemory, onProgress: (fraction) => send({ type: 'progress', id: m.id, fraction }) })
+      LocalEngine.load({ ...m.opts, availableMemory: () => m.availableMemory, onProgress: (fraction, phase) => send({ type: 'progress', id: m.id, fraction, phase }) })
         .then((e) => {
           engine = e;
           send({ type: 'loaded', id: m.id, info: e.info, tokenizerId: e.tokenizerId });

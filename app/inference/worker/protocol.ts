@@ -15,7 +15,7 @@ export type ToWorker =
   | { type: 'dispose'; id: number };
 
 export type FromWorker =
-  | { type: 'progress'; id: number; fraction: number }
+  | { type: 'progress'; id: number; fraction: number; phase?: 'loading' | 'tuning' }
   | { type: 'loaded'; id: number; info: ModelInfo; tokenizerId: string }
   | { type: 'prompt'; id: number; info: PromptInfo }
   | { type: 'text'; id: number; piece: string }

@@ -9,7 +9,7 @@ interface Pending {
   resolve(value: unknown): void;
   reject(err: AppError): void;
   hooks?: GenerateHooks;
-  onProgress?: (fraction: number) => void;
+  onProgress?: (fraction: number, phase?: 'loading' | 'tuning') => void;
 }
 
 /**
@@ -130,7 +130,7 @@ export class RemoteEngine {
     if (!p) return;
     switch (m.type) {
       case 'progress':
-        p.onProgress?.(m.fraction);
+        p.onProgress?.(m.fraction, m.phase);
         return;
       case 'prompt':
         p.hooks?.onPrompt?.(m.info);

@@ -3,6 +3,7 @@ import { sql as v002 } from './002_search_settings.js';
 import { sql as v003 } from './003_escalation.js';
 import { sql as v004 } from './004_usage_summary_index.js';
 import { sql as v005 } from './005_documents.js';
+import { sql as v006 } from './006_models.js';
 
 export interface Migration {
   version: number;
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: '003_escalation', sql: v003 },
   { version: 4, name: '004_usage_summary_index', sql: v004 },
   { version: 5, name: '005_documents', sql: v005 },
+  { version: 6, name: '006_models', sql: v006 },
 ];

@@ -1,65 +1,32 @@
-import { useState, type DragEvent } from 'react';
+import { useEffect } from 'react';
 import type { ModelState } from '../../../app/contract/index.js';
-import { loadModel, toast } from '../actions.js';
-import { desktop } from '../api.js';
+import { loadInstalled, openModelCatalog, refreshModels } from '../models.js';
 import { useApp } from '../state.js';
 import { ChipIcon } from './icons.js';
+import { useImport, useModelDrop } from './ImportModel.js';
+import { Welcome } from './Welcome.js';
 
 /**
- * Shown while no model is ready: asks for the path of a .gguf file on the computer running
- * Modest, shows loading progress, and the exact reason when a file cannot be used.
+ * Shown while no model is ready: the welcome screen (or, under a conversation, a compact strip),
+ * loading progress, and the exact reason when a model could not be loaded.
  */
 export function ModelGate({ compact = false }: { compact?: boolean }) {
   const model = useApp((s) => s.status?.model ?? null);
-  const loadError = useApp((s) => s.modelLoadError);
-  const [dragging, setDragging] = useState(false);
-  if (!model) return null;
-  const canDrop = model.state !== 'loading';
-  const onDragOver = (e: DragEvent) => {
-    if (!canDrop || !e.dataTransfer.types.includes('Files')) return;
-    e.preventDefault();
-    e.dataTransfer.dropEffect = 'copy';
-    setDragging(true);
-  };
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    // This drop is for the model picker: the window's document drop zone must not take it too.
-    e.stopPropagation();
-    setDragging(false);
-    const file = e.dataTransfer.files[0];
-    if (!canDrop || !file) return;
-    const path = droppedModelPath(file);
-    if (typeof path === 'string') void loadModel(path);
-    else toast(path.error, 'error');
-  };
-  return (
-    <section
-      className={`model-gate ${compact ? 'compact' : ''} ${dragging ? 'drop-target' : ''}`}
-      aria-labelledby="model-gate-title"
-      onDragOver={onDragOver}
-      onDragLeave={() => setDragging(false)}
-      onDrop={onDrop}
-    >
-      {!compact && (
-        <div className="gate-icon" aria-hidden="true">
-          <ChipIcon size={28} />
-        </div>
-      )}
-      <h2 id="model-gate-title">{model.state === 'loading' ? 'Loading the model…' : 'Choose a model to start chatting'}</h2>
-      {model.state === 'loading' ? <Loading model={model} /> : <PathForm model={model} error={loadError} compact={compact} />}
-    </section>
-  );
-}
-
-/**
- * The desktop app learns a dropped file's path from the preload (webUtils.getPathForFile). A
- * browser never reveals paths, and a model is gigabytes, so there the path must be typed.
- */
-function droppedModelPath(file: File): string | { error: string } {
-  if (!/\.gguf$/i.test(file.name)) return { error: `"${file.name}" is not a .gguf model file.` };
-  if (!desktop) return { error: 'The browser cannot tell Modest where a dropped file is. Type its full path instead.' };
-  const path = desktop.pathForFile(file);
-  return path ? path : { error: `Modest could not find "${file.name}" on disk. Type its full path instead.` };
+  if (!model || model.state === 'ready') return null;
+  if (model.state === 'loading') {
+    return (
+      <section className={`model-gate ${compact ? 'compact' : ''}`} aria-labelledby="model-gate-title">
+        {!compact && (
+          <div className="gate-icon" aria-hidden="true">
+            <ChipIcon size={28} />
+          </div>
+        )}
+        <h2 id="model-gate-title">Loading the model…</h2>
+        <Loading model={model} />
+      </section>
+    );
+  }
+  return compact ? <CompactGate model={model} /> : <Welcome />;
 }
 
 function Loading({ model }: { model: Extract<ModelState, { state: 'loading' }> }) {
@@ -73,58 +40,41 @@ function Loading({ model }: { model: Extract<ModelState, { state: 'loading' }> }
         {pct}%
       </progress>
       <p className="hint" aria-live="polite">
-        {pct}% · this takes a few seconds for small models, longer for large ones.
+        {pct}% · this takes a few seconds for small models, longer for large ones. The first load of a model also measures the best
+        settings for this computer.
       </p>
     </div>
   );
 }
 
-function PathForm({ model, error, compact }: { model: ModelState; error: string | null; compact: boolean }) {
-  const previous = model.state === 'error' ? model.path : '';
-  const [path, setPath] = useState(previous);
-  const message = error ?? (model.state === 'error' ? model.message : null);
-
+/** Under an open conversation: why there is no model, and the quickest ways to get one. */
+function CompactGate({ model }: { model: ModelState }) {
+  const loadError = useApp((s) => s.modelLoadError);
+  const installed = useApp((s) => s.models.overview?.installed ?? []);
+  const imp = useImport();
+  const drop = useModelDrop(imp, true);
+  useEffect(() => {
+    void refreshModels();
+  }, []);
+  const message = imp.error ?? loadError ?? (model.state === 'error' ? model.message : null);
   return (
-    <form
-      className="gate-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void loadModel(path);
-      }}
-    >
-      {!compact && (
-        <p>
-          Modest runs a language model on this computer. {desktop ? 'Drop a ' : 'Give the full path of a '}
-          <strong>.gguf</strong> model file {desktop ? 'here, or give its full path.' : 'on the machine where Modest is running.'}
-        </p>
-      )}
-      <label htmlFor="model-path">Model file path</label>
-      <div className="gate-row">
-        <input
-          id="model-path"
-          type="text"
-          spellCheck={false}
-          autoComplete="off"
-          placeholder="/home/you/models/model.Q4_K_M.gguf"
-          value={path}
-          onChange={(e) => setPath(e.target.value)}
-          aria-invalid={message ? true : undefined}
-          aria-describedby={message ? 'model-error' : undefined}
-        />
-        <button type="submit" className="primary" disabled={path.trim() === ''}>
-          Load model
-        </button>
-      </div>
+    <section className={`model-gate compact ${drop.dragging ? 'drop-target' : ''}`} aria-labelledby="model-gate-title" {...drop.handlers}>
+      <h2 id="model-gate-title">No model is loaded</h2>
       {message && (
-        <p id="model-error" className="form-error" role="alert">
+        <p className="form-error" role="alert">
           {message}
         </p>
       )}
-      {!compact && (
-        <p className="hint">
-          Tip: start Modest with <code>--model &lt;file.gguf&gt;</code> to load one automatically.
-        </p>
-      )}
-    </form>
+      <div className="row wrap compact-gate-actions">
+        {installed.slice(0, 3).map((m) => (
+          <button key={m.id} type="button" className="secondary" onClick={() => void loadInstalled(m.id)}>
+            Load {m.name}
+          </button>
+        ))}
+        <button type="button" className="primary" onClick={() => openModelCatalog(true)}>
+          {installed.length > 0 ? 'Other models…' : 'Choose a model…'}
+        </button>
+      </div>
+    </section>
   );
 }

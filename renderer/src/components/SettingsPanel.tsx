@@ -1,19 +1,19 @@
 import { useState } from 'react';
-import { SettingsSchema, type KeyStatus, type ModelState, type ProviderId, type Settings } from '../../../app/contract/index.js';
-import { deleteAllData, exportConversations, loadModel, openSettings, saveApiKey, toast, unloadModel, updateSettings } from '../actions.js';
+import { SettingsSchema, type KeyStatus, type ProviderId, type Settings } from '../../../app/contract/index.js';
+import { deleteAllData, exportConversations, openSettings, saveApiKey, toast, updateSettings } from '../actions.js';
 import { downloadText } from '../lib/download.js';
-import { bytes } from '../lib/format.js';
 import { useApp } from '../state.js';
 import { CloudSettings } from './CloudSettings.js';
 import { Dialog } from './Dialog.js';
 import { DownloadIcon } from './icons.js';
+import { ModelsSettings } from './ModelsSettings.js';
 
-/** Settings, the loaded model, export, and deleting everything. */
+/** Settings, the models, export, and deleting everything. */
 export function SettingsPanel() {
   const open = useApp((s) => s.settingsOpen);
   return (
     <Dialog open={open} onClose={() => openSettings(false)} title="Settings" className="settings-dialog">
-      <ModelSection />
+      <ModelsSettings />
       <SettingsForm />
       <CloudSettings />
       <KeysSection />
@@ -23,91 +23,8 @@ export function SettingsPanel() {
   );
 }
 
-function ModelSection() {
-  const model = useApp((s) => s.status?.model ?? null);
-  const loadError = useApp((s) => s.modelLoadError);
-  const [path, setPath] = useState('');
-  if (!model) return null;
-  return (
-    <section className="settings-section" aria-labelledby="settings-model">
-      <h3 id="settings-model">Model</h3>
-      <ModelInfo model={model} />
-      <form
-        className="gate-row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void loadModel(path).then((ok) => ok && setPath(''));
-        }}
-      >
-        <input
-          type="text"
-          aria-label="Path of another model file"
-          placeholder="Path of another .gguf file"
-          spellCheck={false}
-          value={path}
-          onChange={(e) => setPath(e.target.value)}
-        />
-        <button type="submit" className="secondary" disabled={!path.trim() || model.state === 'loading'}>
-          Load
-        </button>
-        {model.state === 'ready' && (
-          <button type="button" className="secondary" onClick={() => void unloadModel()}>
-            Unload
-          </button>
-        )}
-      </form>
-      {loadError && (
-        <p className="form-error" role="alert">
-          {loadError}
-        </p>
-      )}
-    </section>
-  );
-}
-
-function ModelInfo({ model }: { model: ModelState }) {
-  switch (model.state) {
-    case 'none':
-      return <p className="hint">No model is loaded.</p>;
-    case 'loading':
-      return <p className="hint">Loading {model.path}… {Math.round(model.progress * 100)}%</p>;
-    case 'error':
-      return <p className="form-error">{model.message}</p>;
-    case 'ready': {
-      const m = model.model;
-      return (
-        <>
-          <dl className="model-info">
-            <dt>Name</dt>
-            <dd>{m.name}</dd>
-            <dt>Architecture</dt>
-            <dd>{m.architecture}</dd>
-            <dt>File</dt>
-            <dd className="path" title={m.path}>
-              {m.path} ({bytes(m.sizeBytes)})
-            </dd>
-            <dt>Context</dt>
-            <dd>
-              {m.contextSize.toLocaleString()} tokens (trained for {m.trainContextSize.toLocaleString()})
-            </dd>
-            <dt>Threads</dt>
-            <dd>{m.threads}</dd>
-            <dt>Sequences</dt>
-            <dd>{m.sequences}</dd>
-            <dt>Chat format</dt>
-            <dd>{m.chatTemplate}</dd>
-          </dl>
-          {m.contextNote && <p className="note">{m.contextNote}</p>}
-        </>
-      );
-    }
-  }
-}
-
 /** The settings this form edits; the cloud ones have their own section. */
 const REPLY_SCHEMA = SettingsSchema.pick({
-  threads: true,
-  contextSize: true,
   sequences: true,
   maxReplyTokens: true,
   regenerateTemperature: true,
@@ -117,8 +34,6 @@ type ReplyKey = keyof typeof REPLY_SCHEMA.shape;
 type Form = Record<ReplyKey, string>;
 
 const toForm = (s: Settings): Form => ({
-  threads: String(s.threads),
-  contextSize: String(s.contextSize),
   sequences: String(s.sequences),
   maxReplyTokens: String(s.maxReplyTokens),
   regenerateTemperature: String(s.regenerateTemperature),
@@ -126,8 +41,6 @@ const toForm = (s: Settings): Form => ({
 });
 
 const NUMBER_FIELDS: { key: Exclude<ReplyKey, 'systemPrompt'>; label: string; help: string; step?: string }[] = [
-  { key: 'threads', label: 'CPU threads', help: '0 picks a good number for this computer.' },
-  { key: 'contextSize', label: 'Context size (tokens)', help: 'How much of the conversation the model reads at once.' },
   { key: 'sequences', label: 'Conversations kept warm', help: 'Switching back to one of these is instant.' },
   { key: 'maxReplyTokens', label: 'Max reply tokens', help: 'Longest reply the model may write.' },
   { key: 'regenerateTemperature', label: 'Regenerate temperature', help: 'Higher gives more varied regenerated replies.', step: '0.05' },
@@ -153,7 +66,7 @@ function SettingsFields({ settings }: { settings: Settings }) {
   const changed = parsed.success
     ? (Object.keys(REPLY_SCHEMA.shape) as ReplyKey[]).filter((k) => parsed.data[k] !== settings[k])
     : [];
-  const reloads = changed.some((k) => k === 'threads' || k === 'contextSize' || k === 'sequences');
+  const reloads = changed.some((k) => k === 'sequences');
 
   const save = async () => {
     if (!parsed.success || changed.length === 0) return;
@@ -228,7 +141,7 @@ function labelOf(key: keyof Settings | undefined): string {
   return NUMBER_FIELDS.find((f) => f.key === key)?.label ?? 'Settings';
 }
 
-const PROVIDER_LABELS: Record<ProviderId, string> = { openai: 'OpenAI', anthropic: 'Anthropic' };
+const PROVIDER_LABELS: Record<ProviderId, string> = { openai: 'OpenAI', anthropic: 'Anthropic', huggingface: 'Hugging Face' };
 
 /**
  * Where cloud API keys live (they are used once escalation is on). The key itself never comes

@@ -89,3 +89,42 @@ export function usd(n: number): string {
   if (n < 0.01) return `$${n.toPrecision(2)}`;
   return `$${n.toFixed(2)}`;
 }
+
+/** Download speed: "12.3 MB/s". */
+export function speed(bytesPerSecond: number): string {
+  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return '–';
+  return `${bytes(Math.round(bytesPerSecond))}/s`;
+}
+
+/** Time left in words: "40 s", "3 min", "1 h 12 min"; "–" while unknown. */
+export function timeLeft(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  const h = Math.floor(s / 3600);
+  const m = Math.round((s % 3600) / 60);
+  return m === 0 ? `${h} h` : `${h} h ${m} min`;
+}
+
+/** Parameter count as published: "0.5B", "1.5B", "7B". */
+export function params(billions: number): string {
+  return `${billions >= 10 ? Math.round(billions) : Number(billions.toFixed(2))}B`;
+}
+
+/** "2 CPU cores · 24 GB RAM · no GPU", or with the GPU names and their memory. */
+export function hardwareSummary(hw: {
+  cpuCores: number;
+  ramBytes: number;
+  gpu: string | null;
+  gpuNames: string[];
+  vramBytes: number;
+}): string {
+  const parts = [`${hw.cpuCores} CPU core${hw.cpuCores === 1 ? '' : 's'}`, `${bytes(hw.ramBytes)} RAM`];
+  if (hw.gpu === null) parts.push('no GPU');
+  else {
+    const names = hw.gpuNames.length > 0 ? hw.gpuNames.join(', ') : hw.gpu.toUpperCase();
+    parts.push(hw.vramBytes > 0 ? `${names} (${bytes(hw.vramBytes)} VRAM)` : names);
+  }
+  return parts.join(' · ');
+}
