@@ -92,9 +92,11 @@ async function start(): Promise<void> {
     if (process.platform !== 'darwin') app.quit();
   });
 
-  if (typeof args.model === 'string') {
-    // The window shows loading progress and any error through getStatus, as in the browser mode.
-    core.models.load(args.model, storage.settings.get()).catch((err: unknown) => {
+  // Without --model, the model loaded last (from the models folder) opens again. The window shows
+  // loading progress and any error through getStatus, as in the browser mode.
+  const initial = typeof args.model === 'string' ? args.model : await core.manager.lastLoadedPath();
+  if (initial) {
+    core.models.load(initial, storage.settings.get()).catch((err: unknown) => {
       console.error(`Model not loaded: ${AppError.from(err).message}`);
     });
   }

@@ -78,10 +78,12 @@ async function main(): Promise<void> {
   console.log('Open this address in your browser (it includes this launch\'s access token):');
   console.log(server.url);
 
-  if (args.model) {
-    console.log(`Loading ${args.model}…`);
+  // Without --model, the model loaded last (from the models folder) opens again.
+  const initial = args.model ?? (await core.manager.lastLoadedPath());
+  if (initial) {
+    console.log(`Loading ${initial}…`);
     try {
-      const state = await core.models.load(args.model, storage.settings.get());
+      const state = await core.models.load(initial, storage.settings.get());
       if (state.state === 'ready') {
         const m = state.model;
         console.log(`Model ready: ${m.name} (${m.architecture}), context ${m.contextSize} tokens, ${m.threads} thread(s).`);

@@ -44,8 +44,8 @@ export interface CoreOptions {
 
 export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
   const keys = opts.keys ?? createEnvKeyStore('the browser mode cannot reach the operating system’s secret store');
-  const models = new ModelHost(opts.availableMemory, storage.models);
-  const manager = new ModelManager(storage, keys, () => storage.settings.get().gpu, () => models.current?.info.path ?? null, opts.models);
+  const models = new ModelHost(opts.availableMemory, storage.models, (file) => manager.noteLoaded(file));
+  const manager: ModelManager = new ModelManager(storage, keys, () => storage.settings.get().gpu, () => models.current?.info.path ?? null, opts.models);
   void manager.start().catch((err: unknown) => console.error('Resuming model downloads failed:', err));
   const cloud = new CloudEscalation(storage, keys);
   const chat = new ChatService(storage, models, cloud);

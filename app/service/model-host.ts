@@ -21,6 +21,7 @@ export class ModelHost {
   constructor(
     private readonly availableMemory?: () => number,
     private readonly tunings?: TuningStore,
+    private readonly onLoaded?: (path: string) => void,
   ) {}
 
   get status(): ModelState {
@@ -66,6 +67,7 @@ export class ModelHost {
         if (keys && stored === null && engine.info.tuning) this.tunings!.saveTuning(keys.model, keys.machine, engine.info.tuning);
         const previous = this.engine;
         this.engine = engine;
+        this.onLoaded?.(engine.info.path);
         this.state = { state: 'ready', model: engine.info };
         await previous?.dispose();
         return this.state;

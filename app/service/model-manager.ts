@@ -326,6 +326,19 @@ export class ModelManager {
     return { freedBytes: rec.sizeBytes };
   }
 
+  /** Remembers a model from the models folder as the one to open with next time. */
+  noteLoaded(file: string): void {
+    if (path.dirname(path.resolve(file)) === this.dir) this.storage.models.markLoaded(path.basename(file));
+  }
+
+  /** The installed model loaded last, if its file is still there: what Modest opens with. */
+  async lastLoadedPath(): Promise<string | null> {
+    const rec = this.storage.models.lastLoaded();
+    if (!rec) return null;
+    const file = path.join(this.dir, rec.id);
+    return (await fs.access(file).then(() => true, () => false)) ? file : null;
+  }
+
   /** Running downloads stop with their partial files kept; the next start resumes them. */
   async close(): Promise<void> {
     this.closed = true;

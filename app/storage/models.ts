@@ -25,6 +25,9 @@ export interface ModelRepo {
   file(id: string): ModelFileRecord | null;
   addFile(f: Omit<ModelFileRecord, 'addedAt'>): ModelFileRecord;
   removeFile(id: string): void;
+  markLoaded(id: string): void;
+  /** The installed model loaded most recently, if any. */
+  lastLoaded(): ModelFileRecord | null;
   downloads(): DownloadRecord[];
   saveDownload(d: DownloadRecord): void;
   removeDownload(catalogId: string): void;
@@ -62,6 +65,8 @@ export function createModelRepo(db: Database.Database, now: Clock): ModelRepo {
          catalog_id = excluded.catalog_id, sha256 = excluded.sha256, added_at = excluded.added_at`,
     ),
     removeFile: db.prepare<[string]>('DELETE FROM model_files WHERE id = ?'),
+    markLoaded: db.prepare<[number, string]>('UPDATE model_files SET loaded_at = ? WHERE id = ?'),
+    lastLoaded: db.prepare<[], FileRow>('SELECT * FROM model_files WHERE loaded_at IS NOT NULL ORDER BY loaded_at DESC LIMIT 1'),
     downloads: db.prepare<[], { catalog_id: string; file_name: string; url: string; total_bytes: number; state: 'active' | 'paused' }>(
       'SELECT catalog_id, file_name, url, total_bytes, state FROM model_downloads ORDER BY created_at',
     ),
@@ -87,6 +92,11 @@ export function createModelRepo(db: Database.Database, now: Clock): ModelRepo {
       return rec;
     },
     removeFile: (id) => void q.removeFile.run(id),
+    markLoaded: (id) => void q.markLoaded.run(now(), id),
+    lastLoaded: () => {
+      const r = q.lastLoaded.get();
+      return r ? toFile(r) : null;
+    },
     downloads: () =>
       q.downloads.all().map((r) => ({ catalogId: r.catalog_id, fileName: r.file_name, url: r.url, totalBytes: r.total_bytes, state: r.state })),
     saveDownload: (d) => void q.saveDownload.run({ ...d, now: now() }),

@@ -83,17 +83,22 @@ export interface BrowserModeServer {
  * Starts `app/server/cli.ts` with a fresh data folder and resolves once it printed its address
  * (and, with a model, once the model is ready or failed to load).
  */
-export async function startBrowserMode(opts: { model?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<BrowserModeServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'modest-e2e-'));
+export async function startBrowserMode(
+  opts: { model?: string; timeoutMs?: number; env?: Record<string, string>; waitFor?: RegExp; dataDir?: string } = {},
+): Promise<BrowserModeServer> {
+  // A given data folder belongs to the caller (a restart test): it is neither made nor removed here.
+  const own = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'modest-e2e-'));
   let proc: ServerProcess;
   try {
     proc = await startServerProcess(['--data-dir', dataDir, ...(opts.model ? ['--model', opts.model] : [])], {
       timeoutMs: opts.timeoutMs ?? 120_000,
       ...(opts.env ? { env: opts.env } : {}),
       ...(opts.model ? { waitFor: /^(Model ready:|Model not loaded:)/m } : {}),
+      ...(opts.waitFor ? { waitFor: opts.waitFor } : {}),
     });
   } catch (err) {
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (own) fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   return {
@@ -106,7 +111,7 @@ export async function startBrowserMode(opts: { model?: string; timeoutMs?: numbe
       const killer = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
       await proc.stop('SIGTERM');
       clearTimeout(killer);
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (own) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

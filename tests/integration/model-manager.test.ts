@@ -98,6 +98,8 @@ describe('importing a local model', () => {
 
     const listed = (await core.api.calls.getModels({})).installed[0]!;
     expect(listed).toMatchObject({ loaded: true, tuning });
+    // What the next start opens.
+    expect(await core.manager.lastLoadedPath()).toBe(installed!.path);
 
     const again = await core.api.calls.loadModel({ path: installed!.path });
     expect(again.state === 'ready' && again.model.tuning).toEqual(tuning);

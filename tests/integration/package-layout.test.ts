@@ -58,7 +58,7 @@ it('packs the built app: main, the one preload, the window and package.json, and
     expect(asar, f).toContain(f);
   }
   expect(asar.filter((f) => f.startsWith('/dist/') && f.endsWith('.map'))).toEqual([]);
-  expect(asar.filter((f) => /^\/(app|main|renderer\/src|tests|models)\//.test(f))).toEqual([]);
+  expect(asar.filter((f) => /^\/(app|main|renderer\/src|tests|models)\//.test(f))).toEqual(['/models/catalog.json']);
 });
 
 it('leaves development tools out', () => {
@@ -68,12 +68,13 @@ it('leaves development tools out', () => {
   for (const dep of ['better-sqlite3', 'node-llama-cpp', 'zod', 'hono']) expect(asar, dep).toContain(`/node_modules/${dep}`);
 });
 
-it('unpacks native code from asar: better-sqlite3 and only this platform\'s CPU build of llama.cpp', () => {
+it('unpacks native code from asar: better-sqlite3 and this platform\'s CPU and Vulkan builds of llama.cpp, not CUDA', () => {
   const files = walk(unpacked);
   expect(files).toContain('/node_modules/better-sqlite3/build/Release/better_sqlite3.node');
   const llama = files.filter((f) => /\.(node|so|dylib|dll)$/.test(f) && f.includes('llama'));
   expect(llama).toContain(`/node_modules/@node-llama-cpp/linux-${process.arch}/bins/linux-${process.arch}/llama-addon.node`);
-  expect(llama.filter((f) => !f.startsWith(`/node_modules/@node-llama-cpp/linux-${process.arch}/`))).toEqual([]);
+  expect(llama).toContain(`/node_modules/@node-llama-cpp/linux-${process.arch}-vulkan/bins/linux-${process.arch}-vulkan/llama-addon.node`);
+  expect(llama.filter((f) => !/^\/node_modules\/@node-llama-cpp\/linux-[a-z0-9]+(-vulkan)?\//.test(f))).toEqual([]);
   // The unpacked files are stubs inside the archive, not second copies.
   const addon = asar.find((f) => f.endsWith('/llama-addon.node'));
   expect(addon).toBeDefined();

@@ -15,7 +15,9 @@ CREATE TABLE model_files (
   source      TEXT NOT NULL CHECK (source IN ('catalog', 'import')),
   catalog_id  TEXT,
   sha256      TEXT,
-  added_at    INTEGER NOT NULL
+  added_at    INTEGER NOT NULL,
+  -- The model Modest opens with next time is the one loaded last.
+  loaded_at   INTEGER
 ) WITHOUT ROWID;
 
 CREATE TABLE model_downloads (
