@@ -223,7 +223,7 @@ describe('chat window (confident model)', () => {
   it('says in Settings that cloud API keys come only from environment variables here, and offers no key field', async () => {
     await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Settings' });
-    await dialog.getByRole('heading', { name: 'Cloud API keys' }).waitFor();
+    await dialog.getByRole('heading', { name: 'API keys', exact: true }).waitFor();
     expect(await dialog.getByTestId('key-storage-note').innerText()).toBe(
       'API keys are read only from environment variables (OPENAI_API_KEY, ANTHROPIC_API_KEY, HF_TOKEN), because the browser mode cannot reach the operating system’s secret store.',
     );

@@ -106,7 +106,7 @@ function CloudFields({ settings }: { settings: Settings }) {
         </fieldset>
         {cloud && form.escalationMode !== 'off' && !cloud.ready && (
           <p className="note" role="note">
-            No API key is set for this provider yet: add one under Cloud API keys below. Until then nothing is sent.
+            No API key is set for this provider yet: add one under API keys below. Until then nothing is sent.
           </p>
         )}
         <div className="fields">

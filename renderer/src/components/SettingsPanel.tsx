@@ -152,7 +152,7 @@ function KeysSection() {
   if (!keys) return null;
   return (
     <section className="settings-section" aria-labelledby="settings-keys">
-      <h3 id="settings-keys">Cloud API keys</h3>
+      <h3 id="settings-keys">API keys</h3>
       <p className="hint" data-testid="key-storage-note">
         {keys.note}
       </p>
