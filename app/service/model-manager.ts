@@ -87,7 +87,14 @@ export class ModelManager {
   /** Resumes downloads that were running when Modest last stopped; shows paused ones as paused. */
   async start(): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
+    const known = new Set((await this.getCatalog()).models.map((m) => m.id));
     for (const d of this.storage.models.downloads()) {
+      if (!known.has(d.catalogId)) {
+        // The catalog no longer offers it (an update removed it): nothing can finish it.
+        await removePartial(this.dir, d.fileName);
+        this.storage.models.removeDownload(d.catalogId);
+        continue;
+      }
       if (d.state === 'active') {
         void this.download(d.catalogId, { resume: true }).catch(() => undefined);
       } else {

@@ -282,6 +282,20 @@ describe('model downloads', () => {
     expect(after.filter((r) => r.path.endsWith(entry.file)).every((r) => r.auth === undefined)).toBe(true);
   });
 
+  it('a download the catalog no longer offers is dropped at start, with its partial file', async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, 'data');
+    const storage = openStorage(dataDir);
+    storage.models.saveDownload({ catalogId: 'retired', fileName: 'retired.gguf', url: `${server.url}/x/retired.gguf`, totalBytes: 10, state: 'active' });
+    storage.close();
+    fs.mkdirSync(path.join(dataDir, 'models'));
+    fs.writeFileSync(path.join(dataDir, 'models', `retired.gguf${PARTIAL_SUFFIX}`), 'partial');
+    const core = createCore(openStorage(dataDir), { models: { catalogFile: writeCatalog(dir, [entry]), endpoint: server.url } });
+    cores.push(core);
+    await expect.poll(() => core.storage.models.downloads(), { timeout: 10_000 }).toEqual([]);
+    expect(fs.readdirSync(path.join(dataDir, 'models'))).toEqual([]);
+  });
+
   it('an unknown catalog id is refused by name', async () => {
     const { core } = makeCore([entry]);
     await expect(core.api.calls.downloadModel({ catalogId: 'nope' })).rejects.toMatchObject({ code: 'CATALOG_UNKNOWN', message: expect.stringContaining('"nope"') });
