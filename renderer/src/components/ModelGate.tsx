@@ -40,8 +40,9 @@ function Loading({ model }: { model: Extract<ModelState, { state: 'loading' }> }
         {pct}%
       </progress>
       <p className="hint" aria-live="polite">
-        {pct}% · this takes a few seconds for small models, longer for large ones. The first load of a model also measures the best
-        settings for this computer.
+        {model.phase === 'tuning'
+          ? `${pct}% · measuring the fastest thread count for this computer (once per model).`
+          : `${pct}% · this takes a few seconds for small models, longer for large ones.`}
       </p>
     </div>
   );
