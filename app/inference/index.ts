@@ -3,7 +3,7 @@ export { checkModelFile } from './gguf-check.js';
 export { resolveThreads, defaultThreads } from './threads.js';
 export { resolveContextSize, chooseContextSize, AUTO_CONTEXT_CAP } from './context-size.js';
 export { acquireBackend, sharedLlama, type GpuChoice } from './backend.js';
-export { threadCandidates, tuneThreads, measureDecode, type TuningResult } from './tuning.js';
+export { threadCandidates, tuneThreads, measureDecode, timeGeneration, type TuningResult } from './tuning.js';
 export { summarizeConfidence, nearestRank } from './confidence.js';
 export { fitHistory, replyReserve, type Turn } from './fit-history.js';
 export { RemoteEngine } from './worker/remote-engine.js';

@@ -7,6 +7,8 @@
  *     ÷ node-llama-cpp's plain LlamaChatSession, same model, prompt and threads; median of
  *     interleaved runs, with the spread. Goal ≥ 0.95.
  * P2  time to first token at turn 10 ÷ turn 2 of one conversation (KV reuse). Goal ≤ 1.2.
+ * P3  the tuner's thread count (tuning.ts, as `tune: true` runs it): generation tok/s at that count
+ *     ÷ the best of a sweep over every count from 1 to 2× the logical cores. Goal ≥ 0.95.
  * EL  the serving process's largest event-loop delay while it streams a long reply, over HTTP
  *     and over the desktop IPC adapter.
  * C   what full-vocabulary confidence costs per token: node-llama-cpp's raw decode loop with and
@@ -40,6 +42,7 @@ import { p9Bench, routerBench } from './escalation.js';
 import { p4Bench, p5Bench } from './documents.js';
 import { ledgerBench } from './ledger.js';
 import { benchLookup } from './lookup.js';
+import { benchTuning } from './tuning.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 8);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 64);
@@ -66,6 +69,7 @@ async function main() {
     ['p1', p1],
     ['c', confidenceCost],
     ['p2', p2],
+    ['p3', async () => void (await benchTuning((line) => console.log(line)))],
     ['el', eventLoop],
     ['t', threads],
     ['r', async () => routerBench()],
