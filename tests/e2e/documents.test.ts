@@ -75,11 +75,16 @@ describe('documents in the window', () => {
     expect((await summary.locator('.reply-body').innerText()).length).toBeGreaterThan(10);
 
     // Ask: the dialog, then the answer with the passages it read; a citation opens its passage.
+    // The answer is the reply after the summary: `.last()` alone could still be the summary for a
+    // moment after the click, complete already.
+    const replies = log.getByRole('article', { name: 'Modest', exact: true });
+    const before = await replies.count();
     await chip.getByRole('button', { name: 'Ask' }).click();
     const dialog = page.getByRole('dialog', { name: /Ask about lease\.pdf/ });
     await dialog.getByRole('textbox', { name: 'Question' }).fill('How much is the monthly rent?');
     await dialog.getByRole('button', { name: 'Ask', exact: true }).click();
-    const answer = log.getByRole('article', { name: 'Modest', exact: true }).last();
+    await expect.poll(async () => replies.count(), WAIT).toBeGreaterThan(before);
+    const answer = replies.nth(before);
     await expect.poll(async () => answer.getAttribute('data-status'), WAIT).toBe('complete');
     expect(await answer.locator('.reply-body').innerText()).toContain(model.expectedReply);
     const cite = answer.getByRole('button', { name: 'p. 3', exact: true });
@@ -115,9 +120,12 @@ describe('documents in the window', () => {
     await dropFile(page, 'tool.exe', new Uint8Array([77, 90, 0, 1]), 'application/octet-stream');
     await expect.poll(async () => page.getByRole('listitem', { name: /^tool\.exe:/ }).innerText(), WAIT).toMatch(/cannot read/i);
     // The lease is still usable.
+    const replies = page.getByRole('log', { name: 'Messages' }).getByRole('article', { name: 'Modest', exact: true });
+    const before = await replies.count();
     await page.getByRole('textbox', { name: 'Message', exact: true }).fill('When is the rent due?');
     await page.keyboard.press('Enter');
-    const answer = page.getByRole('log', { name: 'Messages' }).getByRole('article', { name: 'Modest', exact: true }).last();
+    await expect.poll(async () => replies.count(), WAIT).toBeGreaterThan(before);
+    const answer = replies.nth(before);
     await expect.poll(async () => answer.getAttribute('data-status'), WAIT).toBe('complete');
     await expect.poll(async () => answer.locator('.task-sources').innerText(), WAIT).toMatch(/p\. 3/);
     await page.screenshot({ path: path.join(ROOT, '.scratch/documents-errors.png') });
