@@ -116,7 +116,9 @@ describe('upload over HTTP', () => {
     return { doc: await settled(doc.id, 600_000), last: r.last };
   }
 
-  it('takes a 200 MB text file as a stream: memory does not grow with the file, and all of it is indexed', async () => {
+  // Peak RSS of three V8 heaps is noisy on a loaded 2-core machine (one CI run saw a 232 MB
+  // spike where runs alone see under 20): one more try. A file held whole fails both.
+  it('takes a 200 MB text file as a stream: memory does not grow with the file, and all of it is indexed', { timeout: 900_000, retry: 1 }, async () => {
     const measure = async (mb: number) => {
       const before = process.memoryUsage().rss;
       let peak = before;
@@ -144,5 +146,5 @@ describe('upload over HTTP', () => {
     // there is, is garbage the three threads' collectors have not reclaimed yet).
     console.log(`RSS growth: 10 MB file ${(small.growth / 1e6).toFixed(0)} MB, 200 MB file ${(big.growth / 1e6).toFixed(0)} MB`);
     expect(big.growth - small.growth).toBeLessThan(150 * 1024 * 1024);
-  }, 900_000);
+  });
 });
