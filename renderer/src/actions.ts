@@ -45,6 +45,8 @@ const toastTimers = new Map<number, ReturnType<typeof setTimeout>>();
 
 export function toast(text: string, kind: ToastData['kind'] = 'info', action?: ToastData['action'], ms = 6000): number {
   const id = ++toastSeq;
+  // The same message twice (a button clicked again) shows once, with its timer restarted.
+  for (const t of get().toasts) if (t.text === text && t.kind === kind) dismissToast(t.id);
   set((s) => ({ toasts: [...s.toasts.slice(-3), { id, text, kind, action }] }));
   toastTimers.set(
     id,
