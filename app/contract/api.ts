@@ -19,6 +19,7 @@ import {
 } from './schema.js';
 import { DocTaskSchema, DocumentSchema, PassageSchema } from './documents.js';
 import { CatalogIdSchema, DownloadSchema, InstalledModelSchema, ModelsOverviewSchema } from './models.js';
+import { AdoptRouterInputSchema, EvalReportSchema, LabelStatsSchema } from './eval.js';
 
 /**
  * The whole API, once. Each call has an input schema (checked at every transport boundary) and an
@@ -147,6 +148,28 @@ export const calls = {
   setDocumentCloud: { input: z.object({ id: IdSchema, allowCloud: z.boolean() }).strict(), output: DocumentSchema },
   /** The passage a citation points at. */
   getPassage: { input: z.object({ chunkId: z.number().int().min(1) }).strict(), output: PassageSchema },
+  /**
+   * The router evaluation report for a results CSV (the columns `modest eval report` reads), on
+   * `signal` (default local_confidence), with the threshold recommended for `target` PGR.
+   */
+  evalReport: {
+    input: z
+      .object({
+        csv: z.string().min(1, 'The CSV file is empty.').max(64 * 1024 * 1024, 'That CSV is over 64 MB.'),
+        name: z.string().max(255),
+        target: z.number().gt(0, 'The target PGR must be above 0.').max(1, 'The target PGR is at most 1.'),
+        signal: z.string().max(200).optional(),
+      })
+      .strict(),
+    output: EvalReportSchema,
+  },
+  /** How well each signal separates the local answers people accepted from those they did not. */
+  getLabelStats: {
+    input: z.object({ flagShare: z.number().min(0.05, 'Flag at least 5%.').max(1, 'At most 100%.') }).strict(),
+    output: LabelStatsSchema,
+  },
+  /** Puts a threshold on one signal, or a fitted model, in force (or resets to the default). */
+  adoptRouter: { input: AdoptRouterInputSchema, output: SettingsSchema },
   deleteAllData: {
     input: z.object({ confirm: z.literal('DELETE', { error: 'Type DELETE to confirm.' }) }).strict(),
     output: z.object({ deleted: z.object({ conversations: z.number(), messages: z.number() }) }),

@@ -87,6 +87,14 @@ export const ERROR_CODES = {
   DOWNLOAD_CHECKSUM_MISMATCH: { status: 422, message: 'The downloaded file does not match its published checksum, so it was deleted.' },
   DISK_FULL: { status: 507, message: 'There is not enough free disk space for this model.' },
   MODEL_IN_USE: { status: 409, message: 'That model is loaded. Unload it or load another one first.' },
+  EVAL_CSV_EMPTY: { status: 400, message: 'That CSV has no rows. It needs a header and one row per task.' },
+  EVAL_CSV_MISSING_COLUMN: { status: 400, message: 'That CSV is missing a required column.' },
+  EVAL_CSV_BAD_VALUE: { status: 400, message: 'That CSV has a value that is not valid for its column.' },
+  EVAL_CSV_UNREADABLE: { status: 400, message: 'That file could not be read as CSV.' },
+  EVAL_SIGNAL_UNKNOWN: { status: 400, message: 'That CSV has no such signal column.' },
+  EVAL_TASKS_INVALID: { status: 400, message: 'That task file is not valid. Each line must be a JSON task with a prompt, a reference and a grader.' },
+  EVAL_NO_CLOUD: { status: 409, message: 'An evaluation run needs a cloud model: set the provider and its API key first.' },
+  ROUTER_NOT_ADOPTABLE: { status: 400, message: 'Modest cannot use that router: it needs signals Modest computes for each reply.' },
   INTERNAL: { status: 500, message: 'Something went wrong inside Modest.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

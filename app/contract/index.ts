@@ -3,6 +3,7 @@ export * from './api.js';
 export * from './schema.js';
 export * from './documents.js';
 export * from './models.js';
+export * from './eval.js';
 export * from './errors.js';
 export * from './client.js';
 export { parseAt } from './validate.js';

@@ -6,6 +6,7 @@ export const MAX_MESSAGE_CHARS = 2_000_000;
 import { IdSchema } from './ids.js';
 import { DocTaskInfoSchema } from './documents.js';
 import { TuningSchema } from './models.js';
+import { LearnedModelSchema, RouterProvenanceSchema, RouterScoreSchema } from './eval.js';
 
 export { IdSchema };
 
@@ -181,8 +182,11 @@ export const SettingsSchema = z.object({
   /** Empty: the provider's own endpoint. Otherwise any OpenAI-compatible base URL. */
   cloudBaseUrl: z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'Give an http(s) address, or leave it empty.' }).max(500)]),
   cloudModel: z.string().trim().min(1, 'Name the cloud model.').max(200),
-  /** A local reply scoring below this is escalated (Auto) or offered (Ask). */
-  confidenceThreshold: z.number().min(0).max(1),
+  /**
+   * A local reply scoring below this is escalated (Auto) or offered (Ask). Below 0 only for an
+   * adopted mean log-probability router (down to -100, the floor that score is clamped at).
+   */
+  confidenceThreshold: z.number().min(-100).max(1),
   /** One local token below this probability escalates at once. */
   minPFloor: z.number().min(0).max(1),
   /** Replies this short are scored by the first token's margin. */
@@ -197,6 +201,12 @@ export const SettingsSchema = z.object({
   documentsToCloud: z.boolean(),
   /** Overrides and additions to the shipped price table. */
   prices: PriceTableSchema,
+  /** What the confidence threshold is compared with (see Evaluation); set by Adopt. */
+  routerScore: RouterScoreSchema,
+  /** The adopted learned router, used when routerScore is `learned`. */
+  routerModel: LearnedModelSchema.nullable(),
+  /** Where the adopted policy came from; null for the shipped default. */
+  routerProvenance: RouterProvenanceSchema.nullable(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -221,6 +231,9 @@ export const DEFAULT_SETTINGS: Settings = {
   redactBeforeSend: false,
   documentsToCloud: false,
   prices: {},
+  routerScore: 'default',
+  routerModel: null,
+  routerProvenance: null,
 };
 
 /** Services whose key Modest can hold: the cloud providers (escalation) and Hugging Face (gated model downloads). */

@@ -23,6 +23,8 @@ import {
 
 /** A 2 MB-character message is at most ~12 MB as escaped JSON; anything larger is not a message. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** A 64 MB CSV as a JSON string: quotes and newlines escaped. */
+const MAX_CSV_BODY_BYTES = 80 * 1024 * 1024;
 
 export interface HttpOptions {
   api: ApiHandlers;
@@ -55,13 +57,17 @@ export function createHttpApp({ api, token, staticDir, upload }: HttpOptions): H
     await next();
   });
   // JSON bodies are bounded; the upload route streams to disk and has no size cap by design.
-  const limit = bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new AppError('MESSAGE_TOO_LONG', { message: 'That request is too large for Modest to accept.' });
-    },
-  });
-  app.use('/api/call/*', limit);
+  // An evaluation CSV (up to 64 MB, the contract's cap) is the one call allowed more.
+  const limitOf = (maxSize: number) =>
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new AppError('MESSAGE_TOO_LONG', { message: 'That request is too large for Modest to accept.' });
+      },
+    });
+  const limit = limitOf(MAX_BODY_BYTES);
+  const csvLimit = limitOf(MAX_CSV_BODY_BYTES);
+  app.use('/api/call/*', (c, next) => (c.req.path === `/api/call/${'evalReport' satisfies CallName}` ? csvLimit : limit)(c, next));
   app.use('/api/stream/*', limit);
 
   app.post(UPLOAD_PATH, async (c) => {

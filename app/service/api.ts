@@ -10,6 +10,9 @@ import { taskFromChat } from './document-intent.js';
 import { CloudEscalation } from './cloud-escalation.js';
 import { ModelHost } from './model-host.js';
 import { ModelManager, type ModelManagerOptions } from './model-manager.js';
+import { adoption } from './router-adoption.js';
+import { labelStats } from '../eval/label-stats.js';
+import { reportInWorker } from '../eval/report-in-worker.js';
 
 export const VERSION = '0.1.0';
 
@@ -81,6 +84,13 @@ export function createCore(storage: Storage, opts: CoreOptions = {}): Core {
         return { messageId, thumb };
       },
       previewEscalation: async ({ messageId }) => chat.preview(messageId),
+      evalReport: async ({ csv, target, signal }) => reportInWorker({ csv, target, signal }),
+      getLabelStats: async ({ flagShare }) => labelStats(storage.labels.localVerdicts(), flagShare, storage.settings.get().shortAnswerTokens),
+      adoptRouter: async (input) => {
+        const verdicts = input.kind !== 'reset' && input.provenance.source === 'labels' ? storage.labels.localVerdicts() : [];
+        const bad = verdicts.filter((v) => !v.acceptable).length;
+        return storage.settings.update(adoption(input, Date.now(), { acceptable: verdicts.length - bad, unacceptable: bad }));
+      },
       usageSummary: async ({ from, to }) => {
         const s = storage.settings.get();
         return storage.usageSummary(from, to, priceFor(s.cloudModel, s.prices), s.cloudModel);

@@ -255,7 +255,7 @@ export class ChatService {
         this.logLocal(ctx, engine.info.name, result, 'aborted', null);
         return;
       }
-      const decision = early ?? decideAfter(result.confidence, policy, keepLocal);
+      const decision = early ?? decideAfter(result.confidence, policy, keepLocal, lastUserText(history));
       this.logLocal(ctx, engine.info.name, result, early ? 'aborted' : 'ok', decision.reason);
       // A whole local answer stands when there is no key; one cut short for the cloud goes on to
       // toCloud even then, which saves it as partial with the reason.
@@ -478,20 +478,11 @@ export class ChatService {
         } finally {
           release();
         }
-        const cost = this.cloud.costOf(settings, outcome.model, outcome.usage.inputTokens, outcome.usage.outputTokens);
+        const usage = this.cloud.usageOf(settings, outcome);
         ctx.logUsage({
           ...emptyUsage(ctx, 'cloud', outcome.model),
-          promptTokens: outcome.usage.inputTokens,
-          completionTokens: outcome.usage.outputTokens,
-          ttftMs: outcome.ttftMs,
-          durationMs: outcome.durationMs,
-          tokensPerSecond: outcome.durationMs > 0 ? (outcome.usage.outputTokens * 1000) / outcome.durationMs : null,
-          costUsd: cost,
-          outcome: outcome.ok ? (outcome.stopReason === 'aborted' ? 'aborted' : 'ok') : 'error',
-          error: outcome.ok ? null : outcome.error.message,
+          ...usage,
           reason: decision.reason,
-          usageEstimated: outcome.usage.estimated,
-          provider: settings.cloudProvider,
           time: Date.now(),
         });
         if (!outcome.ok) {
@@ -504,7 +495,7 @@ export class ChatService {
         ctx.finish({
           content: restore(outcome.text, prepared.redactions),
           status: outcome.stopReason === 'aborted' ? 'partial' : 'complete',
-          stats: cloudStats(outcome, settings, cost),
+          stats: cloudStats(outcome, settings, usage.costUsd),
           escalation: escalation('escalated', null, draft && { content: draft.content, stats: draft.stats }),
         });
       },
@@ -621,4 +612,10 @@ function cloudStats(o: Extract<CloudOutcome, { ok: true }>, s: Settings, costUsd
     costUsd,
     usageEstimated: o.usage.estimated,
   };
+}
+
+/** The message being answered: what an adopted learned router reads its prompt features from. */
+function lastUserText(history: readonly Turn[]): string {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]!.role === 'user') return history[i]!.content;
+  return '';
 }

@@ -1,9 +1,9 @@
-import { costUsd, hostOf, priceFor, redact, type CloudRequest, type CloudTarget, type TokenCounter } from '../cloud/index.js';
+import { costUsd, hostOf, priceFor, redact, type CloudOutcome, type CloudRequest, type CloudTarget, type TokenCounter } from '../cloud/index.js';
 import { AppError, type Settings } from '../contract/index.js';
 import type { Turn } from '../inference/index.js';
 import { DEFAULT_POLICY, type RoutingPolicy } from '../routing/index.js';
 import type { KeyStore } from '../secrets/index.js';
-import type { Storage } from '../storage/index.js';
+import type { Storage, UsageEventInput } from '../storage/index.js';
 
 export interface BudgetStatus {
   budgetUsd: number;
@@ -48,7 +48,16 @@ export class CloudEscalation {
   ) {}
 
   policy(s: Settings): RoutingPolicy {
-    return { ...DEFAULT_POLICY, mode: s.escalationMode, threshold: s.confidenceThreshold, minPFloor: s.minPFloor, shortAnswerTokens: s.shortAnswerTokens };
+    return {
+      ...DEFAULT_POLICY,
+      mode: s.escalationMode,
+      threshold: s.confidenceThreshold,
+      minPFloor: s.minPFloor,
+      shortAnswerTokens: s.shortAnswerTokens,
+      // A learned score without its model (a hand-edited settings file) falls back to the default.
+      score: s.routerScore === 'learned' && !s.routerModel ? 'default' : s.routerScore,
+      model: s.routerModel,
+    };
   }
 
   /** A key exists for the configured provider (saved or from the environment). */
@@ -153,5 +162,30 @@ export class CloudEscalation {
 
   costOf(s: Settings, model: string, inputTokens: number, outputTokens: number): number {
     return costUsd(priceFor(model, s.prices) ?? priceFor(s.cloudModel, s.prices), inputTokens, outputTokens);
+  }
+
+  /** A cloud call's usage row, all but where it belongs (time, conversation, message, reason). */
+  usageOf(s: Settings, outcome: CloudOutcome): Omit<UsageEventInput, 'time' | 'conversationId' | 'messageId' | 'reason'> {
+    const { inputTokens, outputTokens, estimated } = outcome.usage;
+    return {
+      route: 'cloud',
+      model: outcome.model,
+      promptTokens: inputTokens,
+      completionTokens: outputTokens,
+      ttftMs: outcome.ttftMs,
+      durationMs: outcome.durationMs,
+      tokensPerSecond: outcome.durationMs > 0 ? (outputTokens * 1000) / outcome.durationMs : null,
+      minP: null,
+      p10: null,
+      meanLogp: null,
+      margin1: null,
+      tokenCount: 0,
+      sampler: null,
+      costUsd: this.costOf(s, outcome.model, inputTokens, outputTokens),
+      outcome: outcome.ok ? (outcome.stopReason === 'aborted' ? 'aborted' : 'ok') : 'error',
+      error: outcome.ok ? null : outcome.error.message,
+      usageEstimated: estimated,
+      provider: s.cloudProvider,
+    };
   }
 }

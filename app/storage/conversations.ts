@@ -27,7 +27,13 @@ export function notFound(what: 'conversation' | 'message' | 'document' | 'passag
 export function createConversationRepo(db: Database.Database, now: Clock): ConversationRepo {
   const q = {
     list: db.prepare<[], Row>(
-      `SELECT ${COLUMNS} FROM conversations WHERE deleted_at IS NULL ORDER BY updated_at DESC, created_at DESC, id`,
+      `SELECT ${COLUMNS} FROM conversations WHERE deleted_at IS NULL AND kind = 'chat' ORDER BY updated_at DESC, created_at DESC, id`,
+    ),
+    findEval: db.prepare<[string], Row>(
+      `SELECT ${COLUMNS} FROM conversations WHERE kind = 'eval' AND title = ? AND deleted_at IS NULL ORDER BY created_at DESC, id LIMIT 1`,
+    ),
+    insertEval: db.prepare<[Row]>(
+      `INSERT INTO conversations (${COLUMNS}, kind) VALUES (@id, @title, @keep_local, @created_at, @updated_at, 'eval')`,
     ),
     getLive: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM conversations WHERE id = ? AND deleted_at IS NULL`),
     exists: db.prepare<[string], { one: 1 }>('SELECT 1 AS one FROM conversations WHERE id = ?'),
@@ -66,6 +72,14 @@ export function createConversationRepo(db: Database.Database, now: Clock): Conve
         updated_at: t,
       };
       q.insert.run(row);
+      return toConversation(row);
+    },
+    evalConversation(title) {
+      const found = q.findEval.get(title);
+      if (found) return toConversation(found);
+      const t = now();
+      const row: Row = { id: randomUUID(), title, keep_local: 0, created_at: t, updated_at: t };
+      q.insertEval.run(row);
       return toConversation(row);
     },
     rename(id, title) {

@@ -22,7 +22,7 @@ export function createSearch(db: Database.Database): (query: string, limit?: num
        FROM messages_fts
        JOIN messages m ON m.seq = messages_fts.rowid
        JOIN conversations c ON c.id = m.conversation_id
-      WHERE messages_fts MATCH ? AND c.deleted_at IS NULL
+      WHERE messages_fts MATCH ? AND c.deleted_at IS NULL AND c.kind = 'chat'
       ORDER BY bm25(messages_fts), m.created_at DESC, m.seq DESC
       LIMIT ?`,
   );

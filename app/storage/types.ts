@@ -1,4 +1,4 @@
-import type { Conversation, DocTaskInfo, Escalation, Message, MessageStatus, Price, ReplyStats, Sampler, SearchHit, Settings, UsageSummary } from '../contract/index.js';
+import type { Confidence, Conversation, DocTaskInfo, Escalation, Message, MessageStatus, Price, ReplyStats, Sampler, SearchHit, Settings, UsageSummary } from '../contract/index.js';
 
 /** What the chat service records about one model call; one row each, kept for usage and cost views. */
 export interface UsageEventInput {
@@ -56,12 +56,17 @@ export interface MessagePatch {
 }
 
 export interface ConversationRepo {
-  /** Not soft-deleted, most recently active first. */
+  /** Chats (not evaluation runs) not soft-deleted, most recently active first. */
   list(): Conversation[];
   /** Throws AppError('NOT_FOUND') if missing or soft-deleted. */
   get(id: string): Conversation;
   /** Default title "New chat". */
   create(title?: string): Conversation;
+  /**
+   * The live conversation of kind 'eval' with this title, created if there is none: it holds an
+   * evaluation run's usage rows, and list, search and export leave it out.
+   */
+  evalConversation(title: string): Conversation;
   rename(id: string, title: string): Conversation;
   setKeepLocal(id: string, keepLocal: boolean): Conversation;
   /** Hidden from list and search until restored or purged. */
@@ -105,6 +110,18 @@ export interface LabelRepo {
   setThumb(messageId: string, kind: 'thumbs-up' | 'thumbs-down' | null): void;
   add(messageId: string, kind: LabelKind): void;
   list(messageId?: string): { messageId: string; kind: LabelKind; createdAt: number }[];
+  /**
+   * Labelled answers the local model gave, with its confidence: acceptable when thumbed up,
+   * not when thumbed down or sent to the cloud by "Ask cloud". A thumb on an answer the cloud
+   * gave says nothing about the local model and is left out.
+   */
+  localVerdicts(): LocalVerdict[];
+}
+
+export interface LocalVerdict {
+  messageId: string;
+  acceptable: boolean;
+  confidence: Confidence;
 }
 
 export interface SettingsRepo {

@@ -9,6 +9,7 @@ import { Dashboard } from './components/Dashboard.js';
 import { DocTaskDialog } from './components/DocTaskDialog.js';
 import { DocumentBar } from './components/DocumentBar.js';
 import { DropZone } from './components/DropZone.js';
+import { EvalDialog } from './components/EvalDialog.js';
 import { PassageDialog } from './components/PassageDialog.js';
 import { ModelGate } from './components/ModelGate.js';
 import { ModelsDialog } from './components/ModelsDialog.js';
@@ -92,6 +93,7 @@ function ChatWindow() {
       <PassageDialog />
       <DropZone enabled />
       <DashboardMount />
+      <EvalDialog />
       <ShortcutsHelp />
       <Toasts />
     </div>

@@ -1,4 +1,4 @@
-import type { CloudPreview, Conversation, DocumentInfo, Message, ModelsOverview, Passage, SearchHit, Status } from '../../app/contract/index.js';
+import type { CloudPreview, Conversation, DocumentInfo, EvalReport, LabelStats, Message, ModelsOverview, Passage, SearchHit, Status } from '../../app/contract/index.js';
 import { createStore, useSelector } from './lib/store.js';
 
 /** A reply being written in one conversation, as this window sees it. */
@@ -63,6 +63,28 @@ export interface AppState {
   docDialog: { kind: 'ask' | 'extract'; documentIds: string[] } | null;
   /** The model manager: catalog, installed files, downloads (see models.ts). */
   models: ModelsSlice;
+  /** The router evaluation dialog (see evaluation.ts); kept while the window lives. */
+  evaluation: EvaluationSlice;
+}
+
+export interface EvaluationSlice {
+  open: boolean;
+  tab: 'csv' | 'labels';
+  /** The results CSV picked or dropped, as text. */
+  file: { name: string; csv: string } | null;
+  /** Target PGR for the recommendation, 0.5…1. */
+  target: number;
+  /** The signal asked for; null: the report's default (local_confidence). */
+  signal: string | null;
+  report: EvalReport | null;
+  /** What is under way: reading the file or computing the report. */
+  busy: 'reading' | 'computing' | null;
+  error: string | null;
+  /** The confirmation line after Adopt (or Reset). */
+  adopted: string | null;
+  /** An adoptRouter call is on its way. */
+  adopting: boolean;
+  labels: { flagShare: number; stats: LabelStats | null; busy: boolean; error: string | null };
 }
 
 export interface ModelsSlice {
@@ -118,6 +140,19 @@ export const initialState: AppState = {
   passage: null,
   docDialog: null,
   models: { overview: null, error: null, startErrors: {}, busy: {}, retuning: false, catalogOpen: false },
+  evaluation: {
+    open: false,
+    tab: 'csv',
+    file: null,
+    target: 0.95,
+    signal: null,
+    report: null,
+    busy: null,
+    error: null,
+    adopted: null,
+    adopting: false,
+    labels: { flagShare: 0.8, stats: null, busy: false, error: null },
+  },
 };
 
 export const store = createStore<AppState>(initialState);

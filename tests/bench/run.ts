@@ -20,6 +20,7 @@
  * P4  a 100-page PDF from drop to indexed (goal ≤ 10 s), with the event loop's largest delay meanwhile.
  * P5  a map-reduce summary, sequential ÷ parallel sequences of one context (goal ≥ 1.5).
  * P10 decode with prompt lookup ÷ without, on a reply that quotes its prompt (goal ≥ 1.5).
+ * EV  `modest eval report` on 100,000 rows, parse to finished report (goal ≤ 2 s; tests/bench/eval.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +42,7 @@ import { tinyModel } from '../helpers/models.js';
 import { p9Bench, routerBench } from './escalation.js';
 import { p4Bench, p5Bench } from './documents.js';
 import { ledgerBench } from './ledger.js';
+import { benchEval } from './eval.js';
 import { benchLookup } from './lookup.js';
 import { benchTuning } from './tuning.js';
 
@@ -78,6 +80,7 @@ async function main() {
     ['p4', () => p4Bench(THREADS)],
     ['p5', () => p5Bench(THREADS)],
     ['p10', async () => void (await benchLookup((line) => console.log(line)))],
+    ['ev', async () => benchEval((line) => console.log(line))],
   ];
   for (const [name, run] of sections) if (!only || only.includes(name)) await run(model.path);
 }

@@ -57,6 +57,11 @@ const seeds: Record<number, (db: BetterSqlite3.Database) => void> = {
     seeds[4]!(db);
     db.prepare("UPDATE messages SET task_json = NULL WHERE id = 'm1'").run();
   },
+  6: (db) => {
+    seeds[5]!(db);
+    // 006 is the last version before conversations had a kind: these rows must just survive 007.
+    db.prepare("INSERT INTO model_tuning (model_key, machine_key, tuning_json) VALUES ('old.gguf:5', 'machine', '{}')").run();
+  },
 };
 
 describe('migrations', () => {
@@ -73,6 +78,10 @@ describe('migrations', () => {
     const db = openDatabase(s.dbPath);
     try {
       expect(schemaVersion(db)).toBe(LATEST_VERSION);
+      // 007: a conversation is a chat unless said otherwise, and only a chat or an evaluation run.
+      db.prepare("INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('k', 't', 1, 1)").run();
+      expect(db.prepare("SELECT kind FROM conversations WHERE id = 'k'").get()).toEqual({ kind: 'chat' });
+      expect(() => db.prepare("INSERT INTO conversations (id, title, created_at, updated_at, kind) VALUES ('k2', 't', 1, 1, 'draft')").run()).toThrow(/CHECK/);
       const names = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')").all().map((r) => r.name);
       expect(names).toEqual(expect.arrayContaining(['conversations', 'messages', 'usage_events', 'settings', 'messages_fts', 'messages_fts_insert', 'messages_fts_delete', 'messages_fts_update']));
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -144,6 +153,16 @@ describe('migrations', () => {
     s.models.saveTuning('a.gguf:9', 'machine', tuning);
     expect([s.models.files().map((f) => f.id), s.models.downloads().map((d) => d.state), s.models.tuning('a.gguf:9', 'machine')]).toEqual([['a.gguf'], ['paused'], tuning]);
     expect(s.models.tuning('a.gguf:9', 'other machine')).toBeNull();
+    // 007: every earlier conversation is a chat; an evaluation run's conversation holds usage rows
+    // but stays out of the list and search, and is found again by its title.
+    const run = s.conversations.evalConversation('Evaluation: tasks.jsonl');
+    expect(s.conversations.evalConversation('Evaluation: tasks.jsonl').id).toBe(run.id);
+    expect(s.conversations.evalConversation('Evaluation: other.jsonl').id).not.toBe(run.id);
+    s.messages.insert({ conversationId: run.id, role: 'user', content: 'Brightwater evaluation prompt', status: 'complete' });
+    s.usage.insert({ ...s.usage.list()[0]!, conversationId: run.id, messageId: null, reason: 'evaluation run' });
+    expect(s.conversations.list().map((c) => c.id)).toEqual(['c1', 'c2']);
+    expect(s.search('Brightwater').map((h) => h.conversationId).sort()).toEqual(['c1', 'c2']);
+    expect(s.usage.list({ conversationId: run.id }).map((u) => u.reason)).toEqual(['evaluation run']);
     s.close();
     const check = new Database(path.join(dir, DB_FILE), { readonly: true });
     expect(schemaVersion(check)).toBe(LATEST_VERSION);

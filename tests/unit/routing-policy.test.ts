@@ -79,3 +79,43 @@ describe('early decision while the reply streams', () => {
     expect(early).toBeGreaterThan(500);
   });
 });
+
+describe('an adopted router', () => {
+  it('scores every reply by the adopted signal, a missing field counting as the least confident', () => {
+    expect(scoreReply(conf({ minP: 0.21 }), { ...auto, score: 'min_p' })).toEqual({ value: 0.21, field: 'minP' });
+    // Short replies are not switched to the margin: the adopted signal means what it meant in the CSV.
+    expect(scoreReply(conf({ tokenCount: 2, p10: 0.44 }), { ...auto, score: 'p10' })).toEqual({ value: 0.44, field: 'p10' });
+    expect(scoreReply(conf({ meanLogp: -2.5 }), { ...auto, score: 'mean_logp' })).toEqual({ value: -2.5, field: 'mean_logp' });
+    expect(scoreReply(conf({ meanLogp: null }), { ...auto, score: 'mean_logp' })).toEqual({ value: -100, field: 'mean_logp' });
+    expect(scoreReply(conf({ margin1: null }), { ...auto, score: 'margin1' })).toEqual({ value: 0, field: 'margin1' });
+  });
+
+  it('a mean log-probability threshold escalates below it, with the reason in words', () => {
+    const policy: RoutingPolicy = { ...auto, score: 'mean_logp', threshold: -1.2 };
+    expect(decideAfter(conf({ meanLogp: -1.5 }), policy, false)).toEqual({ route: 'cloud', reason: 'local confidence -1.5 < -1.2 (mean log-probability)' });
+    expect(decideAfter(conf({ meanLogp: -0.4 }), policy, false).route).toBe('local');
+  });
+
+  it('a learned router scores by its fitted probability, reading the prompt for its prompt features', () => {
+    // P(correct) = sigmoid(0.5 + 2·(p10 − 0.5)/0.25 − 3·has_number): p10 0.6 → sigmoid(1.3) ≈ 0.786;
+    // with a number in the prompt → sigmoid(−1.7) ≈ 0.154.
+    const model = { features: ['p10', 'prompt_has_number'] as ('p10' | 'prompt_has_number')[], means: [0.5, 0], scales: [0.25, 1], weights: [2, -3], intercept: 0.5 };
+    const policy: RoutingPolicy = { ...auto, score: 'learned', model, threshold: 0.5 };
+    const plain = scoreReply(conf({ p10: 0.6 }), policy, 'Name a colour.');
+    expect(plain?.field).toBe('learned');
+    expect(plain?.value).toBeCloseTo(1 / (1 + Math.exp(-1.3)), 6);
+    expect(scoreReply(conf({ p10: 0.6 }), policy, 'What is 12 times 7?')?.value).toBeCloseTo(1 / (1 + Math.exp(1.7)), 6);
+    expect(decideAfter(conf({ p10: 0.6 }), policy, false, 'What is 12 times 7?')).toEqual({ route: 'cloud', reason: 'local confidence 0.15 < 0.50 (learned router)' });
+    expect(decideAfter(conf({ p10: 0.6 }), policy, false, 'Name a colour.').route).toBe('local');
+  });
+
+  it('decides early only where the final score can no longer rise: min_p at once, never for mean log-probability', () => {
+    const minP = new EarlyMonitor({ ...auto, score: 'min_p', threshold: 0.3 }, 100);
+    expect(minP.observe(0.9)).toBeNull();
+    expect(minP.observe(0.25)).toEqual({ route: 'cloud', reason: 'local confidence < 0.30 (minP, decided after 2 tokens)' });
+    const meanLogp = new EarlyMonitor({ ...auto, score: 'mean_logp', threshold: -0.1 }, 20);
+    for (let i = 0; i < 20; i++) expect(meanLogp.observe(0.2)).toBeNull();
+    // The floor still decides at once whatever the score.
+    expect(meanLogp.observe(0.001)?.route).toBe('cloud');
+  });
+});

@@ -4,6 +4,7 @@ import { sql as v003 } from './003_escalation.js';
 import { sql as v004 } from './004_usage_summary_index.js';
 import { sql as v005 } from './005_documents.js';
 import { sql as v006 } from './006_models.js';
+import { sql as v007 } from './007_eval.js';
 
 export interface Migration {
   version: number;
@@ -23,4 +24,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: '004_usage_summary_index', sql: v004 },
   { version: 5, name: '005_documents', sql: v005 },
   { version: 6, name: '006_models', sql: v006 },
+  { version: 7, name: '007_eval', sql: v007 },
 ];

@@ -1,8 +1,11 @@
 import { useState } from 'react';
 import { SettingsSchema, type Settings } from '../../../app/contract/index.js';
 import { toast, updateSettings } from '../actions.js';
+import { adoptRouter, openEvaluation } from '../evaluation.js';
 import { usd } from '../lib/format.js';
+import { isCustomRouter, routerInForce } from '../lib/router.js';
 import { useApp } from '../state.js';
+import '../evaluation.css';
 
 const CLOUD_SCHEMA = SettingsSchema.pick({
   escalationMode: true,
@@ -28,7 +31,7 @@ const MODES: { value: Settings['escalationMode']; label: string; help: string }[
 ];
 
 const NUMBERS: { key: Extract<CloudKey, 'confidenceThreshold' | 'minPFloor' | 'shortAnswerTokens' | 'monthlyBudgetUsd' | 'cloudTimeoutSeconds'>; label: string; help: string; step: string }[] = [
-  { key: 'confidenceThreshold', label: 'Confidence threshold', help: 'A local answer scoring below this is escalated (score: p10, or the first-token margin for short answers).', step: '0.05' },
+  { key: 'confidenceThreshold', label: 'Confidence threshold', help: 'A local answer scoring below this is escalated (the score is the router’s, below).', step: '0.05' },
   { key: 'minPFloor', label: 'Single-token floor', help: 'Any local token less likely than this escalates at once.', step: '0.01' },
   { key: 'shortAnswerTokens', label: 'Short answer (tokens)', help: 'Answers this short are scored by the first token’s margin.', step: '1' },
   { key: 'monthlyBudgetUsd', label: 'Monthly budget (USD)', help: 'Calls that could go over it are refused; you are warned at 80%.', step: '0.5' },
@@ -142,6 +145,7 @@ function CloudFields({ settings }: { settings: Settings }) {
             </label>
           ))}
         </div>
+        <RouterInForce settings={settings} />
         <label className="check">
           <input type="checkbox" checked={form.previewBeforeSend} onChange={(e) => set('previewBeforeSend', e.target.checked)} />
           <span>Show exactly what will be sent, and its cost, before sending (Ask mode)</span>
@@ -178,6 +182,43 @@ function CloudFields({ settings }: { settings: Settings }) {
       </form>
       <PriceEditor settings={settings} />
     </section>
+  );
+}
+
+/** Which router decides (and where it came from), the way to evaluate it, and Reset. */
+function RouterInForce({ settings }: { settings: Settings }) {
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  return (
+    <div className="router-in-force" data-testid="router-in-force">
+      <p>
+        <strong>Router:</strong> {routerInForce(settings)}
+      </p>
+      <div className="row wrap">
+        <button type="button" className="secondary" onClick={() => openEvaluation(true)}>
+          Evaluate the router…
+        </button>
+        {isCustomRouter(settings) && (
+          <button
+            type="button"
+            className="secondary"
+            disabled={state.busy}
+            onClick={async () => {
+              setState({ busy: true, error: null });
+              const error = await adoptRouter({ kind: 'reset' });
+              setState({ busy: false, error });
+              if (!error) toast('The default router is back in force.');
+            }}
+          >
+            Reset to default
+          </button>
+        )}
+      </div>
+      {state.error && (
+        <p className="form-error" role="alert">
+          {state.error}
+        </p>
+      )}
+    </div>
   );
 }
 

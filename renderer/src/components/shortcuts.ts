@@ -10,6 +10,7 @@ export const SHORTCUTS: readonly { keys: string; what: string }[] = [
   { keys: 'Mod+N', what: 'New chat' },
   { keys: 'Mod+K', what: 'Search messages' },
   { keys: 'Mod+O', what: 'Attach documents (or drop files on the window)' },
+  { keys: 'Mod+Shift+E', what: 'Evaluate the router on your own results' },
   { keys: '?', what: 'Show these shortcuts' },
 ];
 

@@ -1,14 +1,15 @@
 import { useEffect } from 'react';
 import { focusSearch, newChat, openShortcuts, stopGeneration } from '../actions.js';
+import { openEvaluation } from '../evaluation.js';
 import { store } from '../state.js';
 
-/** Window-wide keys: Esc stops, Mod+N new chat, Mod+K search, Mod+O attach, ? shows the list. */
+/** Window-wide keys: Esc stops, Mod+N new chat, Mod+K search, Mod+O attach, Mod+Shift+E evaluation, ? shows the list. */
 export function useShortcuts(): void {
   useEffect(() => {
     const onKeyDown = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
       const s = store.get();
-      const dialogOpen = s.settingsOpen || s.shortcutsOpen || s.docDialog !== null || s.passage !== null;
+      const dialogOpen = s.settingsOpen || s.shortcutsOpen || s.docDialog !== null || s.passage !== null || s.evaluation.open;
       if (e.key === 'Escape' && !e.defaultPrevented && !dialogOpen) {
         if (s.activeId && s.generations[s.activeId]) {
           e.preventDefault();
@@ -29,6 +30,12 @@ export function useShortcuts(): void {
       if (mod && !e.shiftKey && !e.altKey && (e.key === 'o' || e.key === 'O')) {
         e.preventDefault();
         if (!dialogOpen) document.getElementById('attach-input')?.click();
+        return;
+      }
+      if (mod && e.shiftKey && !e.altKey && (e.key === 'e' || e.key === 'E')) {
+        e.preventDefault();
+        // Also over Settings: the evaluation opens on top, and Settings shows what was adopted.
+        if (!s.evaluation.open) openEvaluation(true);
         return;
       }
       if (e.key === '?' && !mod && !isTyping(e.target)) {
