@@ -22,7 +22,7 @@ const USAGE = `Usage:
 
 eval report   the router evaluation report of a results CSV
   --json      print the report as one JSON object instead of text
-  --chart     also write the accuracy and cost curves as an SVG file
+  --chart     also write the accuracy curve (against random, all-local, all-cloud, oracle) as an SVG file
   --target    the PGR the recommended threshold must reach (default 0.95; above 0, at most 1)
   --signal    the score to route by: local_confidence (default) or a signal_<name> column's <name>
 

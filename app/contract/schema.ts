@@ -184,9 +184,10 @@ export const SettingsSchema = z.object({
   cloudModel: z.string().trim().min(1, 'Name the cloud model.').max(200),
   /**
    * A local reply scoring below this is escalated (Auto) or offered (Ask). Below 0 only for an
-   * adopted mean log-probability router (down to -100, the floor that score is clamped at).
+   * adopted mean log-probability router (down to -100, the floor that score is clamped at). A hair
+   * above 1 escalates every reply even when its score is exactly 1.
    */
-  confidenceThreshold: z.number().min(-100).max(1),
+  confidenceThreshold: z.number().min(-100).max(1.00001),
   /** One local token below this probability escalates at once. */
   minPFloor: z.number().min(0).max(1),
   /** Replies this short are scored by the first token's margin. */

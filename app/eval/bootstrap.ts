@@ -5,19 +5,19 @@ import { CPT_TOLERANCE, PGR_NA_TOLERANCE } from './metrics.js';
 /*
  * The recommended threshold for a target PGR, with 95% bootstrap intervals.
  *
- * Point estimate: x = the smallest escalation percentage (1% grid) whose PGR reaches the target,
- * k = x·n/100 rows escalated. The threshold is the score of the row at 0-based sorted position
- * ⌈k⌉, the first row that stays wholly local, so "escalate when score < threshold" escalates
- * every row below it (⌈k⌉ rows when there are no ties; rows tied with the threshold stay local).
- * At x = 100 there is no such row: the threshold is then the smallest number above the largest
- * score, so that every row is below it and the value stays finite for JSON.
+ * Point estimate: a threshold is a real rule, "escalate when score < threshold", so it escalates
+ * whole tie groups. Of the cuts between tie groups (in ascending score), the recommendation is
+ * the first whose PGR (escalated rows' cloud − local, over all rows') reaches the target. Its
+ * threshold is the score of the first group left local (tied rows stay local), and its
+ * escalation % is exactly the share of rows below it. When only escalating everything reaches
+ * the target, the threshold is the smallest number above the largest score, finite for JSON.
  *
  * Bootstrap (1,000 resamples by default, seeded): rows are sorted once; a resample with
  * replacement is a multiplicity per sorted row, which only changes the weight of each tie group,
- * so the resample's curve needs no sort, just one pass over the counts (solve). The intervals are
+ * so the resample's cut needs no sort, just passes over the counts (solve). The intervals are
  * the 2.5th and 97.5th percentiles over resamples. Resamples whose PGR is n/a (cloud = local by
- * chance) or that never reach the target are left out; if none is left, an interval is the
- * point estimate alone.
+ * chance) or that never reach the target are left out (the report's notes say how many); if none
+ * is left, an interval is the point estimate alone.
  */
 
 export const DEFAULT_RESAMPLES = 1000;
@@ -85,29 +85,23 @@ export function groupRows(t: ResultsTable, scores: Float64Array, order: Uint32Ar
 /** What solve needs besides the counts, made once per set of rows. */
 export interface Solver {
   rows: GroupedRows;
-  /** k = x·n/100 and ⌈k⌉ for x = 0…100. */
-  k: Float64Array;
-  kCeil: Float64Array;
+  /** Per sorted position: 1 where the cloud is right and local wrong (delta = 1), else 0. */
+  up: Uint8Array;
   /**
    * Blocks of whole tie groups, at least BLOCK rows each (but the last): block b covers groups
    * blockGroup[b] … blockGroup[b + 1] − 1.
    */
   blockGroup: Uint32Array;
-  gain: Float64Array;
-  at: Int32Array;
+  /** Per block, filled by each solve: weight, Σ weight·delta, Σ weight·up. */
+  blockW: Int32Array;
+  blockD: Int32Array;
+  blockUp: Int32Array;
 }
 
-/** Rows per block: solve sums most blocks in a tight loop and walks groups only where a cut falls. */
+/** Rows per block: solve sums blocks in a tight loop and walks groups only where the cut may fall. */
 const BLOCK = 64;
 
 export function solver(rows: GroupedRows): Solver {
-  const n = rows.delta.length;
-  const k = new Float64Array(101);
-  const kCeil = new Float64Array(101);
-  for (let x = 0; x <= 100; x++) {
-    k[x] = (x * n) / 100;
-    kCeil[x] = Math.ceil(k[x]!);
-  }
   const starts = [0];
   let size = 0;
   let start = 0;
@@ -121,36 +115,38 @@ export function solver(rows: GroupedRows): Solver {
     }
   }
   starts.push(rows.groupEnd.length);
-  return { rows, k, kCeil, blockGroup: Uint32Array.from(starts), gain: new Float64Array(101), at: new Int32Array(101) };
+  const blocks = starts.length - 1;
+  const up = new Uint8Array(rows.delta.length);
+  for (let i = 0; i < up.length; i++) up[i] = rows.delta[i]! > 0 ? 1 : 0;
+  return { rows, up, blockGroup: Uint32Array.from(starts), blockW: new Int32Array(blocks), blockD: new Int32Array(blocks), blockUp: new Int32Array(blocks) };
 }
 
 /**
- * x and threshold when sorted position i carries counts[i] copies of its row. The counts sum to
- * the row count, as a resample draws n rows: that fixes k = x·n/100 in advance, so one pass
- * records the gain at every x and the group holding position ⌈k⌉, and the total gain
- * (cloud − local, what PGR divides by) comes at the end. Null when PGR is n/a or no x reaches
- * the target.
+ * The recommendation's cut when sorted position i carries counts[i] copies of its row: pct, the
+ * share of the weight escalated (0…100), and the threshold. Null when PGR is n/a or no cut
+ * reaches the target.
+ *
+ * Pass 1 sums each block; that gives the total gain PGR divides by. Pass 2 walks the blocks in
+ * score order and looks inside one only when the cut could fall there: the gain at any group
+ * boundary inside a block is at most the gain before it plus the block's rows that gain (or, when
+ * the cloud is worse overall, that lose), so most blocks are passed whole.
  */
-export function solve(sv: Solver, counts: Int32Array, target: number): { x: number; threshold: number } | null {
+export function solve(sv: Solver, counts: Int32Array, target: number): { pct: number; threshold: number } | null {
   const { delta, groupEnd, groupScore } = sv.rows;
-  const { k, kCeil, gain, at, blockGroup } = sv;
-  const n = delta.length;
+  const { up, blockGroup, blockW, blockD, blockUp } = sv;
   const blocks = blockGroup.length - 1;
-  let before = 0;
-  let gainBefore = 0;
-  let xi = 0;
-  let pi = 0;
-  let lastBlock = -1;
+  let total = 0;
+  let d = 0;
   for (let b = 0; b < blocks; b++) {
-    const g0 = blockGroup[b]!;
-    const g1 = blockGroup[b + 1]!;
-    const start = g0 > 0 ? groupEnd[g0 - 1]! : 0;
-    const end = groupEnd[g1 - 1]!;
+    const start = blockGroup[b]! > 0 ? groupEnd[blockGroup[b]! - 1]! : 0;
+    const end = groupEnd[blockGroup[b + 1]! - 1]!;
     // Two chains of 32-bit sums: the loop runs resamples × n times.
     let w1 = 0;
     let w2 = 0;
     let d1 = 0;
     let d2 = 0;
+    let u1 = 0;
+    let u2 = 0;
     let i = start;
     for (; i + 1 < end; i += 2) {
       const c1 = counts[i]!;
@@ -159,69 +155,76 @@ export function solve(sv: Solver, counts: Int32Array, target: number): { x: numb
       w2 = (w2 + c2) | 0;
       d1 = (d1 + Math.imul(c1, delta[i]!)) | 0;
       d2 = (d2 + Math.imul(c2, delta[i + 1]!)) | 0;
+      u1 = (u1 + Math.imul(c1, up[i]!)) | 0;
+      u2 = (u2 + Math.imul(c2, up[i + 1]!)) | 0;
     }
     if (i < end) {
       w1 = (w1 + counts[i]!) | 0;
       d1 = (d1 + Math.imul(counts[i]!, delta[i]!)) | 0;
+      u1 = (u1 + Math.imul(counts[i]!, up[i]!)) | 0;
     }
-    const bw = w1 + w2;
-    const bd = d1 + d2;
+    blockW[b] = w1 + w2;
+    blockD[b] = d1 + d2;
+    blockUp[b] = u1 + u2;
+    total += w1 + w2;
+    d += d1 + d2;
+  }
+  if (total === 0 || Math.abs(d) <= PGR_NA_TOLERANCE * total) return null;
+  // PGR = gain / d ≥ level, for either sign of d: sign·gain ≥ level·|d|.
+  const sign = d > 0 ? 1 : -1;
+  const need = (target - CPT_TOLERANCE) * Math.abs(d);
+  if (need <= 0) return { pct: 0, threshold: firstWeightedScore(sv, counts, 0)! };
+  let before = 0;
+  let gain = 0;
+  for (let b = 0; b < blocks; b++) {
+    const bw = blockW[b]!;
     if (bw === 0) continue;
-    lastBlock = b;
-    const upto = before + bw;
-    if (!((xi <= 100 && k[xi]! <= upto) || (pi <= 100 && kCeil[pi]! < upto))) {
-      before = upto;
-      gainBefore += bd;
+    // The most sign·gain can rise inside this block: its rows that move PGR towards the target.
+    const rise = sign > 0 ? blockUp[b]! : blockUp[b]! - blockD[b]!;
+    if (sign * gain + rise < need) {
+      before += bw;
+      gain += blockD[b]!;
       continue;
     }
-    // A cut falls in this block: walk its groups.
-    i = start;
-    for (let g = g0; g < g1; g++) {
+    let i = blockGroup[b]! > 0 ? groupEnd[blockGroup[b]! - 1]! : 0;
+    for (let g = blockGroup[b]!; g < blockGroup[b + 1]!; g++) {
       const ge = groupEnd[g]!;
       let gw = 0;
       let gd = 0;
       for (; i < ge; i++) {
-        const c = counts[i]!;
-        gw += c;
-        gd += c * delta[i]!;
+        gw += counts[i]!;
+        gd += counts[i]! * delta[i]!;
       }
       if (gw === 0) continue;
-      const gUpto = before + gw;
-      // Same arithmetic as escalationCurve, so the point estimate matches the report's curve.
-      while (xi <= 100 && k[xi]! <= gUpto) {
-        gain[xi] = gainBefore + ((k[xi]! - before) * gd) / gw;
-        xi++;
+      before += gw;
+      gain += gd;
+      if (sign * gain >= need) {
+        return { pct: (100 * before) / total, threshold: firstWeightedScore(sv, counts, ge) ?? nextUp(groupScore[g]!) };
       }
-      while (pi <= 100 && kCeil[pi]! < gUpto) at[pi++] = g;
-      before = gUpto;
-      gainBefore += gd;
     }
-  }
-  for (; xi <= 100; xi++) gain[xi] = gainBefore;
-  for (; pi <= 100; pi++) at[pi] = -1;
-
-  const d = gainBefore; // Σ (cloud − local) over the rows
-  if (n === 0 || lastBlock < 0 || Math.abs(d) <= PGR_NA_TOLERANCE * n) return null;
-  const level = target - CPT_TOLERANCE;
-  for (let x = 0; x <= 100; x++) {
-    if (gain[x]! / d < level) continue;
-    const g = at[x]!;
-    return { x, threshold: g >= 0 ? groupScore[g]! : nextUp(groupScore[lastGroup(sv, counts, lastBlock)]!) };
   }
   return null;
 }
 
-/** The last group of a block that has any weight. */
-function lastGroup(sv: Solver, counts: Int32Array, block: number): number {
-  const { groupEnd } = sv.rows;
-  for (let g = sv.blockGroup[block + 1]! - 1; g > sv.blockGroup[block]!; g--) {
-    for (let i = groupEnd[g - 1]!; i < groupEnd[g]!; i++) if (counts[i]! > 0) return g;
+/** The score of the first row at or after sorted position `from` that carries weight; null if none does. */
+function firstWeightedScore(sv: Solver, counts: Int32Array, from: number): number | null {
+  const { groupEnd, groupScore, delta } = sv.rows;
+  let i = from;
+  while (i < delta.length && counts[i] === 0) i++;
+  if (i >= delta.length) return null;
+  // The group holding position i (groupEnd ascends).
+  let lo = 0;
+  let hi = groupEnd.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (groupEnd[mid]! > i) hi = mid;
+    else lo = mid + 1;
   }
-  return sv.blockGroup[block]!;
+  return groupScore[lo]!;
 }
 
-/** The recommendation's rule on every row once (no resampling): x and threshold, or null. */
-export function operatingPoint(t: ResultsTable, scores: Float64Array, order: Uint32Array, target: number): { x: number; threshold: number } | null {
+/** The recommendation's rule on every row once (no resampling): pct and threshold, or null. */
+export function operatingPoint(t: ResultsTable, scores: Float64Array, order: Uint32Array, target: number): { pct: number; threshold: number } | null {
   return solve(solver(groupRows(t, scores, order)), new Int32Array(order.length).fill(1), target);
 }
 
@@ -232,7 +235,7 @@ export interface RecommendOptions {
   seed?: number;
 }
 
-export type RecommendResult = { recommendation: Recommendation; note: null } | { recommendation: null; note: string };
+export type RecommendResult = { recommendation: Recommendation; note: string | null } | { recommendation: null; note: string };
 
 export function recommend(t: ResultsTable, scores: Float64Array, order: Uint32Array, opts: RecommendOptions): RecommendResult {
   const resamples = opts.resamples ?? DEFAULT_RESAMPLES;
@@ -286,7 +289,7 @@ export function recommend(t: ResultsTable, scores: Float64Array, order: Uint32Ar
     }
     const r = solve(sv, counts, opts.target);
     if (!r) continue;
-    xs[m] = r.x;
+    xs[m] = r.pct;
     thresholds[m] = r.threshold;
     m++;
   }
@@ -301,11 +304,15 @@ export function recommend(t: ResultsTable, scores: Float64Array, order: Uint32Ar
       signal: opts.signal,
       threshold: point.threshold,
       threshold_ci: interval(thresholds, point.threshold),
-      escalation_pct: point.x,
-      escalation_pct_ci: interval(xs, point.x),
+      escalation_pct: point.pct,
+      escalation_pct_ci: interval(xs, point.pct),
       resamples,
       seed,
     },
-    note: null,
+    // Intervals over only the resamples that reach the target are narrower than the truth; say so.
+    note:
+      m < resamples
+        ? `${(resamples - m).toLocaleString('en-US')} of ${resamples.toLocaleString('en-US')} bootstrap resamples never reach PGR ${opts.target} (or have cloud = local), so the intervals come from the other ${m.toLocaleString('en-US')}${m === 0 ? ' (none: they are the point estimate alone)' : ''}.`
+        : null,
   };
 }

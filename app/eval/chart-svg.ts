@@ -117,7 +117,7 @@ export function chartGeometry(report: EvalReport, width = 760, height = 440): Ch
   mark('cpt50', report.cpt50, `CPT(50%): ${report.cpt50}%`);
   mark('cpt80', report.cpt80, `CPT(80%): ${report.cpt80}%`);
   const rec = report.recommendation;
-  if (rec) mark('recommendation', rec.escalation_pct, `Recommended: ${rec.escalation_pct}% (PGR ${rec.target_pgr})`);
+  if (rec) mark('recommendation', rec.escalation_pct, `Recommended: ${+rec.escalation_pct.toFixed(1)}% (PGR ${rec.target_pgr})`);
 
   const legendX = plot.right + 20;
   const entries: Omit<ChartGeometry['legend'][number], 'x' | 'y'>[] = [

@@ -9,7 +9,8 @@ import type { EvalReport, RouterSummary } from '../contract/index.js';
 const pct = (v: number | null, digits = 1) => (v === null ? 'n/a' : `${(v * 100).toFixed(digits)}%`);
 const dec = (v: number | null, digits = 3) => (v === null ? 'n/a' : v.toFixed(digits));
 /** CPT values are already percents of tasks (x on the 0–100 grid). */
-const cpt = (v: number | null) => (v === null ? 'never' : `${v}%`);
+/** A CPT: "never" when PGR exists but no share reaches the level, "n/a" when PGR itself is (cloud = local). */
+const cpt = (v: number | null, s: { apgr: number | null }) => (v !== null ? `${v}%` : s.apgr === null ? 'n/a' : 'never');
 const money = (v: number) => (v === 0 ? '$0' : v < 0.01 ? `$${v.toPrecision(3)}` : `$${v.toFixed(2)}`);
 /** A threshold in the signal's own units: probabilities read well with 3 decimals, log-probabilities too. */
 const score = (v: number) => (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.001) ? v.toPrecision(3) : v.toFixed(3));
@@ -25,7 +26,7 @@ function table(rows: string[][], align: ('l' | 'r')[]): string[] {
 }
 
 function summaryCells(s: RouterSummary): string[] {
-  return [dec(s.apgr), cpt(s.cpt50), cpt(s.cpt80), pct(s.cost_at_cpt80)];
+  return [dec(s.apgr), cpt(s.cpt50, s), cpt(s.cpt80, s), pct(s.cost_at_cpt80)];
 }
 
 export function formatReport(r: EvalReport, opts: { source?: string } = {}): string {
@@ -59,8 +60,8 @@ export function formatReport(r: EvalReport, opts: { source?: string } = {}): str
       [
         ['', r.signal, 'random'],
         ['APGR', dec(r.apgr), dec(r.random.apgr)],
-        ['CPT50', cpt(r.cpt50), cpt(r.random.cpt50)],
-        ['CPT80', cpt(r.cpt80), cpt(r.random.cpt80)],
+        ['CPT50', cpt(r.cpt50, r), cpt(r.random.cpt50, r.random)],
+        ['CPT80', cpt(r.cpt80, r), cpt(r.random.cpt80, r.random)],
         ['cost at CPT80', pct(r.cost_at_cpt80), pct(r.random.cost_at_cpt80)],
       ],
       ['l', 'r', 'r'],

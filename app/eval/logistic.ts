@@ -435,7 +435,7 @@ export function learnedRouter(t: ResultsTable, opts: LearnedOptions): LearnedRes
       best_single_signal: bestSignal,
       wins: apgr !== null && best_single_apgr !== null && apgr > best_single_apgr,
       threshold: operating?.threshold ?? null,
-      escalation_pct: operating?.x ?? null,
+      escalation_pct: operating?.pct ?? null,
       model,
     },
     note: null,

@@ -5,6 +5,9 @@ import { DEFAULT_FOLDS, learnedRouter } from './logistic.js';
 import { argsortAscending, auroc, curvePoints, escalationCurve, PERCENT_GRID, randomSummary, summarize, totals } from './metrics.js';
 
 export const DEFAULT_SIGNAL = 'local_confidence';
+const RANDOM_APGR = 0.5;
+/** APGR within this of random's counts as "barely better" in the notes. */
+const BARELY = 0.05;
 
 export interface ReportOptions {
   /** The signal the curve, summary and recommendation use; 'local_confidence' by default. */
@@ -62,6 +65,17 @@ export function buildReport(table: ResultsTable, opts: ReportOptions): EvalRepor
   lap('curves');
 
   const notes: string[] = [];
+  // The honest headline: a naive confidence threshold is often little better than chance.
+  const rank = aurocs[signal];
+  if (summary.apgr !== null && rank !== null && rank !== undefined) {
+    if (rank < 0.5) {
+      notes.push(
+        `${signal} ranks backwards: its AUROC is ${rank.toFixed(3)}, below chance (0.5), so escalating its lowest scores sends right local answers first. Its APGR is ${summary.apgr.toFixed(3)} against a random router's 0.500.`,
+      );
+    } else if (summary.apgr < RANDOM_APGR + BARELY) {
+      notes.push(`${signal} routes barely better than a random router: APGR ${summary.apgr.toFixed(3)} against 0.500 (AUROC ${rank.toFixed(3)}).`);
+    }
+  }
   const rec = recommend(table, table.signals.get(signal)!, orders.get(signal)!, { target: opts.target, signal, resamples, seed });
   if (rec.note) notes.push(rec.note);
   lap('bootstrap');

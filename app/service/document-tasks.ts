@@ -166,10 +166,13 @@ export class DocumentTasks {
     return { state: 'offered', reason, cloudModel: s.cloudModel, localDraft: null, error: null };
   }
 
-  /** Scores a finished call the way Ask mode would; a doubtful one is remembered for the offer. */
-  private score(run: Run, label: string, r: GenerateResult): boolean {
+  /**
+   * Scores a finished call the way Ask mode would; a doubtful one is remembered for the offer.
+   * `prompt` is what the model read, for an adopted learned router's prompt features.
+   */
+  private score(run: Run, label: string, r: GenerateResult, prompt: string): boolean {
     const policy = { ...this.cloud.policy(this.storage.settings.get()), mode: 'ask' as const };
-    const d = decideAfter(r.confidence, policy, false);
+    const d = decideAfter(r.confidence, policy, false, prompt);
     if (d.route === 'local') return false;
     run.doubtful.push({ label, reason: d.reason });
     return true;
@@ -236,7 +239,7 @@ export class DocumentTasks {
       const text = chunks.map((x) => x.c.text).join('\n\n');
       const user = P.summarizeWhole(name, text);
       const r = await this.generate(run, P.SUMMARY_SYSTEM, user, { maxTokens: reply, lookup: true, stream: true }, 'document summary: whole document');
-      if (this.score(run, 'the summary', r)) run.cloudRequest = { system: P.SUMMARY_SYSTEM, user };
+      if (this.score(run, 'the summary', r, user)) run.cloudRequest = { system: P.SUMMARY_SYSTEM, user };
       return;
     }
 
@@ -269,15 +272,16 @@ export class DocumentTasks {
         const i = next++;
         const w = windows[i]!;
         const where = describeSpan(w.map((x) => x.c));
+        const prompt = P.summarizePart(w[0]!.doc.name, where, w.map((x) => x.c.text).join('\n\n'));
         const r = await this.generate(
           run,
           P.SUMMARY_SYSTEM,
-          P.summarizePart(w[0]!.doc.name, where, w.map((x) => x.c.text).join('\n\n')),
+          prompt,
           { maxTokens: this.mapReplyTokens(run), lookup: true, stream: false, key: `map-${slot}` },
           `document summary: part ${i + 1} of ${windows.length}`,
         );
         parts[i] = { where: docs.length > 1 ? `${w[0]!.doc.name}, ${where}` : where, summary: r.text.trim() };
-        if (this.score(run, where, r)) doubtfulParts.add(i);
+        if (this.score(run, where, r, prompt)) doubtfulParts.add(i);
         done++;
         progress();
       }
@@ -367,7 +371,7 @@ export class DocumentTasks {
       { maxTokens: askReply, stream: true },
       'document question',
     );
-    if (this.score(run, 'the answer', r)) run.cloudRequest = { system: P.ASK_SYSTEM, user };
+    if (this.score(run, 'the answer', r, user)) run.cloudRequest = { system: P.ASK_SYSTEM, user };
     const byLabel = new Map(passages.map((p) => [p.citation.label.toLowerCase(), p.citation]));
     run.task.citations = P.citedLabels(run.text).flatMap((l) => {
       const c = byLabel.get(l.toLowerCase());
@@ -443,7 +447,7 @@ export class DocumentTasks {
       );
       if (run.signal.aborted) return;
       // One request at most: the first doubtful document's, asking for the same fields as JSON.
-      if (this.score(run, d.name, r) && !run.cloudRequest) {
+      if (this.score(run, d.name, r, user) && !run.cloudRequest) {
         run.cloudRequest = { system: P.EXTRACT_SYSTEM, user: `${user}\n\nAnswer with one JSON object whose keys are exactly: ${plan.columns.join(', ')}.` };
       }
       let value: unknown;

@@ -5,6 +5,8 @@ import { MIN_MEAN_LOGP } from '../routing/signals.js';
 
 type AdoptInput = z.infer<typeof AdoptRouterInputSchema>;
 
+const ESCALATE_ALL_SLACK = 1e-5; // as the settings schema allows
+
 /**
  * The settings that put an evaluated router in force. Only scores Modest computes for each
  * reply can be adopted (the contract's enums see to the names); the threshold must also lie on
@@ -25,7 +27,9 @@ export function adoption(input: AdoptInput, now: number, labels: { acceptable: n
     }
   }
   const low = input.kind === 'threshold' && input.score === 'mean_logp' ? MIN_MEAN_LOGP : 0;
-  if (!(input.threshold >= low && input.threshold <= 1)) {
+  // A hair above 1 is how "escalate every reply" is written when the top score is exactly 1
+  // (the recommendation at 100%, a thumbs cut above the highest score).
+  if (!(input.threshold >= low && input.threshold <= 1 + ESCALATE_ALL_SLACK)) {
     throw new AppError('ROUTER_NOT_ADOPTABLE', {
       message: `A threshold of ${input.threshold} is outside the range of that score (${low} to 1), so the evaluated column is not Modest's own score. Evaluate a CSV from \`modest eval run\`.`,
     });

@@ -181,6 +181,10 @@ describe('labels and Adopt', () => {
     const off = await codeOf(client.adoptRouter({ kind: 'threshold', score: 'p10', threshold: 3.5, provenance: { source: 'eval', count: 4, detail: 'x' } }));
     expect(off.code).toBe('ROUTER_NOT_ADOPTABLE');
     expect(off.message).toContain('3.5');
+    // Just above 1 is "escalate everything" on a score whose top is exactly 1: allowed.
+    const all = await client.adoptRouter({ kind: 'threshold', score: 'p10', threshold: 1.0000000000000002, provenance: { source: 'eval', count: 4, detail: 'x' } });
+    expect(all.confidenceThreshold).toBe(1.0000000000000002);
+    await client.adoptRouter({ kind: 'reset' });
     const unknown = await codeOf(client.adoptRouter({ kind: 'threshold', score: 'bad' as 'p10', threshold: 0.2, provenance: { source: 'eval', count: 4, detail: 'x' } }));
     expect(unknown.code).toBe('BAD_REQUEST');
     const broken = await codeOf(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatReport } from '../../app/eval/format.js';
 import { AppError, EvalReportSchema, type EvalReport } from '../../app/contract/index.js';
 import {
   APGR_GRID,
@@ -7,10 +8,8 @@ import {
   auroc,
   buildReport,
   chartGeometry,
-  curvePoints,
   escalationCurve,
   filterOrder,
-  firstReaching,
   foldApgrs,
   groupRows,
   learnedRouter,
@@ -147,20 +146,27 @@ describe('the recommended threshold', () => {
   const order = argsortAscending(worked.signals.get('local_confidence')!);
   const rec = (target: number) => recommend(worked, worked.signals.get('local_confidence')!, order, { target, signal: 'local_confidence', resamples: 50, seed: 3 }).recommendation!;
 
-  it('is the score of the first row kept whole, at the smallest x reaching the target', () => {
-    // PGR ≥ 0.95 needs k ≥ 0.95: x = 24 (k = 0.96). Position ⌈0.96⌉ = 1 scores 0.5:
-    // "escalate when score < 0.5" sends the 0.1 row.
-    expect(rec(0.95)).toMatchObject({ escalation_pct: 24, threshold: 0.5, target_pgr: 0.95, signal: 'local_confidence', resamples: 50, seed: 3 });
-    // PGR 1.5 first at k = 2 (x = 50): position 2 is in the 0.5 tie, which a threshold cannot
-    // split, so the tied rows stay local.
-    expect(rec(1.5)).toMatchObject({ escalation_pct: 50, threshold: 0.5 });
-    // PGR 2 at k = 3 (x = 75): position 3 scores 0.9.
+  it('is the first cut between tie groups that reaches the target, with the exact share below it', () => {
+    // Cuts (Δ by score: 0.1 +1 | 0.5 +1, 0 | 0.9 −1; cloud − local = 1 row):
+    //   escalate {0.1}: PGR 1, 1 of 4 = 25%, threshold 0.5 ("score < 0.5" sends the 0.1 row only);
+    //   escalate {0.1, both 0.5s}: PGR 2, 75%, threshold 0.9; everything: PGR 1, 100%.
+    expect(rec(0.95)).toMatchObject({ escalation_pct: 25, threshold: 0.5, target_pgr: 0.95, signal: 'local_confidence', resamples: 50, seed: 3 });
+    // PGR 1.5 lies inside the 0.5 tie, which a threshold cannot split: the whole tie goes.
+    expect(rec(1.5)).toMatchObject({ escalation_pct: 75, threshold: 0.9 });
     expect(rec(2)).toMatchObject({ escalation_pct: 75, threshold: 0.9 });
+    const none = recommend(worked, worked.signals.get('local_confidence')!, order, { target: 2.5, signal: 'local_confidence', resamples: 5 });
+    expect(none.recommendation).toBeNull();
+    expect(none.note).toMatch(/no escalation share reaches PGR 2.5/);
   });
 
-  it('matches the report curve', () => {
-    const report = buildReport(worked, { target: 0.95, resamples: 20 });
-    expect(report.recommendation?.escalation_pct).toBe(firstReaching(report.curve, 0.95));
+  it('says how many resamples never reach the target, as its intervals leave them out', () => {
+    // PGR 2 needs both +1 rows escalated and the 0 row with them: many resamples of 4 rows cannot.
+    const r = recommend(worked, worked.signals.get('local_confidence')!, order, { target: 2, signal: 'local_confidence', resamples: 50, seed: 3 });
+    const m = /^(\d+) of 50 bootstrap resamples never reach PGR 2 \(or have cloud = local\), so the intervals come from the other (\d+)\.$/.exec(r.note ?? '');
+    expect(m).not.toBeNull();
+    expect(Number(m![1]) + Number(m![2])).toBe(50);
+    expect(Number(m![1])).toBeGreaterThan(0);
+    expect(rec(0.95).resamples).toBe(50);
   });
 
   it('is just above the largest score when only escalating everything reaches the target', () => {
@@ -225,6 +231,24 @@ describe('a signal worse than random', () => {
     expect(report.cpt50).toBe(75);
     expect(report.cpt80).toBe(90);
   });
+
+  it('says so in the notes, and a barely-better signal is called that too', () => {
+    expect(report.notes).toContain('local_confidence ranks backwards: its AUROC is 0.000, below chance (0.5), so escalating its lowest scores sends right local answers first. Its APGR is 0.273 against a random router\'s 0.500.');
+    // Right answers at scores 2, 4, 5, wrong at 1, 3, 6: 5 of the 9 right–wrong pairs in order, AUROC 5/9.
+    const weak = table([
+      { score: 1, local: 0, cloud: 1 },
+      { score: 2, local: 1, cloud: 1 },
+      { score: 3, local: 0, cloud: 1 },
+      { score: 4, local: 1, cloud: 1 },
+      { score: 5, local: 1, cloud: 1 },
+      { score: 6, local: 0, cloud: 1 },
+    ]);
+    const w = buildReport(weak, { target: 0.95, resamples: 5 });
+    expect(w.auroc.local_confidence).toBeCloseTo(5 / 9, 12);
+    expect(w.apgr!).toBeLessThan(0.55);
+    expect(w.notes.some((n) => n.startsWith('local_confidence routes barely better than a random router: APGR'))).toBe(true);
+    expect(buildReport(worked, { target: 0.95, resamples: 5 }).notes.join(' ')).not.toMatch(/random router|backwards/);
+  });
 });
 
 describe('when the cloud is no better than local', () => {
@@ -246,6 +270,12 @@ describe('when the cloud is no better than local', () => {
     expect(report.notes.some((n) => /learned router/.test(n))).toBe(true);
     // Accuracy is still meaningful: local 0.5; escalating the lower-scoring row trades it for the cloud's miss.
     expect(at(report, 50).accuracy).toBe(0);
+  });
+
+  it('prints CPT as n/a, not "never", when PGR itself is n/a', () => {
+    const text = formatReport(report, { source: 'same.csv' });
+    expect(text).toMatch(/^\s+CPT50\s+n\/a\s+n\/a$/m);
+    expect(text).not.toMatch(/never/);
   });
 
   it('leaves the cost share out when all-cloud costs nothing', () => {
@@ -320,7 +350,7 @@ describe('the fast paths agree with the plain ones', () => {
     }
   });
 
-  it('solves a resample (counts per sorted row) as the curve over the rows it drew would', () => {
+  it('solves a resample (counts per sorted row) as a search over the rows it drew would', () => {
     const order = argsortAscending(scores);
     const sv = solver(groupRows(t, scores, order));
     const draw = mulberry32(4);
@@ -341,30 +371,42 @@ describe('the fast paths agree with the plain ones', () => {
         signals: new Map([['local_confidence', Float64Array.from(picked, (r) => scores[r]!)]]),
         prompts: null,
       };
-      const ds = drawn.signals.get('local_confidence')!;
-      const dOrder = argsortAscending(ds);
-      const points = curvePoints(escalationCurve(drawn, ds, dOrder));
-      for (const target of [0.5, 0.9, 1]) {
-        const x = firstReaching(points, target)!;
-        const p = Math.ceil((x * n) / 100);
-        const threshold = p < n ? ds[dOrder[p]!]! : nextUp(Math.max(...ds));
-        expect(solve(sv, counts, target)).toEqual({ x, threshold });
-      }
+      for (const target of [0.5, 0.9, 1]) expect(solve(sv, counts, target)).toEqual(searchEveryThreshold(drawn, drawn.signals.get('local_confidence')!, target));
     }
   });
 
-  it('finds the recommendation where the full curve says', () => {
+  it('finds what trying every threshold finds, and escalates exactly its share', () => {
     const order = argsortAscending(scores);
-    const points = curvePoints(escalationCurve(t, scores, order));
     for (const target of [0.3, 0.8, 0.95, 1]) {
       const r = recommend(t, scores, order, { target, signal: 'local_confidence', resamples: 5 }).recommendation!;
-      expect(r.escalation_pct).toBe(firstReaching(points, target));
-      // Rows below the threshold: at least ⌈k⌉ minus the threshold's tie group, never more than ⌈k⌉.
-      const below = scores.filter((s) => s < r.threshold).length;
-      expect(below).toBeLessThanOrEqual(Math.ceil((r.escalation_pct * n) / 100));
+      expect({ pct: r.escalation_pct, threshold: r.threshold }).toEqual(searchEveryThreshold(t, scores, target));
+      expect(r.escalation_pct).toBe((100 * scores.filter((s) => s < r.threshold).length) / n);
     }
   });
 });
+
+/**
+ * The recommendation by brute force: every distinct score (and one above the largest) as the
+ * threshold, in ascending order; the first whose escalated rows (score < threshold) reach the target.
+ */
+function searchEveryThreshold(t: ResultsTable, s: Float64Array, target: number): { pct: number; threshold: number } | null {
+  const n = s.length;
+  let d = 0;
+  for (let i = 0; i < n; i++) d += t.cloudCorrect[i]! - t.localCorrect[i]!;
+  if (d === 0) return null;
+  const distinct = [...new Set(s)].sort((a, b) => a - b);
+  for (const threshold of [...distinct.slice(1), nextUp(distinct.at(-1)!)]) {
+    let gain = 0;
+    let below = 0;
+    for (let i = 0; i < n; i++) {
+      if (s[i]! >= threshold) continue;
+      gain += t.cloudCorrect[i]! - t.localCorrect[i]!;
+      below++;
+    }
+    if (gain / d >= target - 1e-9) return { pct: (100 * below) / n, threshold };
+  }
+  return null;
+}
 
 describe('the learned router', () => {
   // 400 tasks; `sep` separates right from wrong local answers cleanly, `noise` carries nothing.
