@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { AppError, type DocKind } from '../contract/index.js';
+import { startWorker } from '../threads/start-worker.js';
 import type { FromExtractWorker, ToExtractWorker } from './extract-protocol.js';
 import type { Batch, ExtractOptions } from './extract/types.js';
 
@@ -24,7 +24,7 @@ const WORKER_HEAP_MB = 2048;
 export function runExtraction(path: string, kind: DocKind, opts: RunExtractionOptions): Promise<void> {
   const { onBatch, signal, resumeFrom, password } = opts;
   if (signal?.aborted) return Promise.reject(new AppError('DOC_CANCELLED'));
-  const worker = startWorker();
+  const worker = startWorker(import.meta.url, 'extract-worker', { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
   const post = (m: ToExtractWorker) => worker.postMessage(m);
   return new Promise<void>((resolve, reject) => {
     let settled = false;
@@ -78,14 +78,4 @@ export function runExtraction(path: string, kind: DocKind, opts: RunExtractionOp
     worker.on('exit', (code) => finish(new AppError('INTERNAL', { detail: `extraction worker exited with code ${code} before it finished` })));
     post({ type: 'start', path, kind, resumeFrom, password });
   });
-}
-
-/** From source (tests, tsx) the worker needs the TypeScript loader; compiled, it is plain JS. */
-function startWorker(): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./extract-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
-  if (!fromSource) return new Worker(entry, { resourceLimits });
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, resourceLimits });
 }

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode, type EvalReport } from '../contract/index.js';
+import { startWorker } from '../threads/start-worker.js';
 
 export interface ReportJob {
   csv: string;
@@ -15,7 +15,7 @@ type Reply = { ok: true; report: EvalReport } | { ok: false; code: ErrorCode; me
  */
 export function reportInWorker(job: ReportJob): Promise<EvalReport> {
   return new Promise((resolve, reject) => {
-    const worker = startWorker(job);
+    const worker = startWorker(import.meta.url, 'report-worker', { workerData: job });
     let settled = false;
     worker.once('message', (m: Reply) => {
       settled = true;
@@ -32,13 +32,4 @@ export function reportInWorker(job: ReportJob): Promise<EvalReport> {
       settled = true;
     });
   });
-}
-
-/** From source (tests, tsx) the worker needs the TypeScript loader; compiled, it is plain JS. */
-function startWorker(job: ReportJob): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./report-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry, { workerData: job });
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true, workerData: job });
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import Papa from 'papaparse';
 import path from 'node:path';
 import { callCloud, priceFor, restore, type CloudOutcome } from '../cloud/index.js';
 import { AppError, type Confidence, type Settings } from '../contract/index.js';
@@ -299,11 +300,6 @@ async function runLocal(
 // ---------------------------------------------------------------------------------------------
 // The results file
 
-/** A CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled). */
-export function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
-
 /** A number in plain decimal notation (never "3.4e-7"), as short as round-trips. */
 export function plainNumber(n: number): string {
   const s = String(n);
@@ -332,7 +328,7 @@ export function rowToCsv(r: ResultRow): string {
     r.localAnswer,
     r.cloudAnswer,
   ];
-  return `${values.map(csvField).join(',')}\n`;
+  return `${Papa.unparse([values], { newline: '\n' })}\n`;
 }
 
 /**
@@ -343,31 +339,18 @@ export function rowToCsv(r: ResultRow): string {
 export function scanCsv(text: string): { records: string[][]; completeEnd: number } {
   const records: string[][] = [];
   let completeEnd = 0;
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      fields.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      fields.push(field);
-      records.push(fields);
-      fields = [];
-      field = '';
-      completeEnd = i + 1;
-    } else field += ch;
-  }
+  Papa.parse<string[]>(text, {
+    delimiter: ',',
+    step: (r) => {
+      const end = r.meta.cursor;
+      // Nothing read: the empty tail after the last line break.
+      if (end === completeEnd) return;
+      const brokeLine = text[end - 1] === '\n' || text[end - 1] === '\r';
+      if (!brokeLine || r.errors.some((e) => e.code === 'MissingQuotes')) return;
+      records.push(r.data);
+      completeEnd = end;
+    },
+  });
   return { records, completeEnd };
 }
 

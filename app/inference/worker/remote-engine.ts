@@ -1,8 +1,9 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError, type ModelInfo } from '../../contract/index.js';
 import type { EngineOptions, GenerateHooks, GenerateRequest, GenerateResult } from '../engine.js';
 import type { Turn } from '../fit-history.js';
+import { startWorker } from '../../threads/start-worker.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 interface Pending {
@@ -37,7 +38,7 @@ export class RemoteEngine {
   }
 
   static async load(opts: EngineOptions): Promise<RemoteEngine> {
-    const engine = new RemoteEngine(startWorker());
+    const engine = new RemoteEngine(startWorker(import.meta.url, 'engine-worker'));
     const { onProgress, availableMemory, ...rest } = opts;
     try {
       const loaded = (await engine.request(
@@ -164,13 +165,4 @@ export class RemoteEngine {
         return;
     }
   }
-}
-
-/** From source (tests, tsx) the worker needs the TypeScript loader; compiled, it is plain JS. */
-function startWorker(): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./engine-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  if (!fromSource) return new Worker(entry);
-  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true });
 }
