@@ -19,7 +19,7 @@ import {
 } from './schema.js';
 import { DocTaskSchema, DocumentSchema, PassageSchema } from './documents.js';
 import { CatalogIdSchema, DownloadSchema, InstalledModelSchema, ModelsOverviewSchema } from './models.js';
-import { AdoptRouterInputSchema, EvalReportSchema, LabelStatsSchema } from './eval.js';
+import { AdoptRouterInputSchema, EvalReportSchema, LabelStatsSchema, MAX_EVAL_CSV_BYTES } from './eval.js';
 
 /**
  * The whole API, once. Each call has an input schema (checked at every transport boundary) and an
@@ -155,7 +155,7 @@ export const calls = {
   evalReport: {
     input: z
       .object({
-        csv: z.string().min(1, 'The CSV file is empty.').max(64 * 1024 * 1024, 'That CSV is over 64 MB.'),
+        csv: z.string().min(1, 'The CSV file is empty.').max(MAX_EVAL_CSV_BYTES, 'That CSV is over 64 MB.'),
         name: z.string().max(255),
         target: z.number().gt(0, 'The target PGR must be above 0.').max(1, 'The target PGR is at most 1.'),
         signal: z.string().max(200).optional(),

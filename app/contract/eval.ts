@@ -101,6 +101,9 @@ export const EvalReportSchema = z.object({
 export type EvalReport = z.infer<typeof EvalReportSchema>;
 
 /** The scores the app computes for every local reply, by their CSV names (`signal_<name>`). */
+/** The largest results CSV the app takes (the CLI reads any size). */
+export const MAX_EVAL_CSV_BYTES = 64 * 1024 * 1024;
+
 export const APP_SIGNALS = ['min_p', 'p10', 'mean_logp', 'margin1'] as const;
 /** Cheap prompt features the learned router may use beside the signals. */
 export const PROMPT_FEATURES = ['prompt_log_chars', 'prompt_has_number', 'prompt_has_code'] as const;

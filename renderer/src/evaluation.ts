@@ -1,5 +1,7 @@
+import { MAX_EVAL_CSV_BYTES } from '../../app/contract/index.js';
 import { handleCommon, refreshStatus } from './actions.js';
 import { api, errorMessage } from './api.js';
+import { bytes } from './lib/format.js';
 import { routerInForce, type AdoptInput } from './lib/router.js';
 import { store, type EvaluationSlice } from './state.js';
 
@@ -34,6 +36,11 @@ let seq = 0;
 /** A picked or dropped file: read it, then compute its report at the current target. */
 export async function chooseEvalFile(file: File): Promise<void> {
   const mine = ++seq;
+  // Checked before reading: a huge file would fill the window's memory only to be refused.
+  if (file.size > MAX_EVAL_CSV_BYTES) {
+    setEval({ busy: null, error: `${file.name} is ${bytes(file.size)}; the app takes results CSVs up to ${bytes(MAX_EVAL_CSV_BYTES)}. For a larger one, run modest eval report on it.`, report: null, file: null, signal: null, adopted: null });
+    return;
+  }
   setEval({ busy: 'reading', error: null, report: null, file: null, signal: null, adopted: null });
   let csv: string;
   try {

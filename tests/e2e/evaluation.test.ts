@@ -224,6 +224,15 @@ describe('router evaluation in the window', () => {
     expect(norm(await alert.innerText())).toMatch(/cloud_correct/);
     await page.screenshot({ path: path.join(SCRATCH, 'evaluation-error.png') });
     expect(await d.getByRole('region', { name: 'Accuracy', exact: true }).count()).toBe(0);
+
+    // Over the app's 64 MB cap: refused by its size, before the window reads it.
+    const huge = path.join(path.dirname(badCsv), 'huge.csv');
+    fs.closeSync(fs.openSync(huge, 'w'));
+    fs.truncateSync(huge, 65 * 1024 * 1024);
+    await d.getByLabel('Results CSV', { exact: true }).setInputFiles(huge);
+    await expect
+      .poll(async () => norm(await d.getByRole('alert').innerText()), WAIT)
+      .toBe('huge.csv is 65 MB; the app takes results CSVs up to 64 MB. For a larger one, run modest eval report on it.');
   });
 
   it('reports the learned router, and adopting it shows its features in Settings', async () => {

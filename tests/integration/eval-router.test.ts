@@ -97,6 +97,18 @@ describe('evaluation report over the contract', () => {
     const report = await client.evalReport({ csv, name: 'big.csv', target: 0.9 });
     expect(report.rows).toBe(2000);
   }, 60_000);
+
+  it('refuses a CSV over the 64 MB cap, and a body past any CSV, with their reasons', async () => {
+    const over = `id,local_confidence,local_correct,cloud_correct,local_cost_usd,cloud_cost_usd\n${'x'.repeat(64 * 1024 * 1024)}`;
+    const capped = await codeOf(client.evalReport({ csv: over, name: 'huge.csv', target: 0.9 }));
+    expect([capped.code, capped.message]).toEqual(['BAD_REQUEST', expect.stringContaining('That CSV is over 64 MB.')]);
+    // Past the 80 MB body limit the server stops reading at once.
+    const huge = await codeOf(client.evalReport({ csv: 'x'.repeat(81 * 1024 * 1024), name: 'huger.csv', target: 0.9 }));
+    expect(huge.code).toBe('MESSAGE_TOO_LONG');
+    // Other calls keep the ordinary 16 MB limit.
+    const other = await codeOf(client.getLabelStats({ flagShare: 0.5, pad: 'x'.repeat(17 * 1024 * 1024) } as never));
+    expect(other.code).toBe('MESSAGE_TOO_LONG');
+  }, 120_000);
 });
 
 describe('labels and Adopt', () => {
